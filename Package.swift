@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Release builds drop overflow/bounds checks inside the numeric kernels; tests build in release too.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "ClipTune",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "cliptune", targets: ["cliptune"]),
+    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Datasets", "Evaluation"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // System C libraries (OpenBLAS on Linux, Accelerate on macOS; libjpeg-turbo; libpng).
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+
+    .target(name: "Tensors", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: fast),
+    .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: fast),
+    .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: fast),
+    .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: fast),
+    .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: fast),
+    .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: fast),
+    .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: fast),
+    .executableTarget(name: "cliptune", dependencies: [
+      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Datasets", "Evaluation",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ], swiftSettings: fast),
+
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors"]),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors", "Tensors"]),
+    .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Tensors", "SafeTensors"]),
+    .testTarget(name: "PreprocessingTests", dependencies: ["TestSupport", "Preprocessing", "Tensors", "SafeTensors"]),
+    .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Tensors", "SafeTensors", "Preprocessing"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Tensors"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

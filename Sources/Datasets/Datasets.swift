@@ -1,0 +1,1 @@
+// The Datasets module. See ../../docs/architecture.md (or shared/docs/architecture.md).

@@ -1,0 +1,1 @@
+// The Preprocessing module. See ../../docs/architecture.md (or shared/docs/architecture.md).

@@ -1,0 +1,1 @@
+// The SafeTensors module. See ../../docs/architecture.md (or shared/docs/architecture.md).
