@@ -1,1 +1,0 @@
-// The CLIP module. See ../../docs/architecture.md (or shared/docs/architecture.md).

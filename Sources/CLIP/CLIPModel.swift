@@ -1,0 +1,90 @@
+import Foundation
+import Layers
+import SafeTensors
+import Tensors
+
+/// Where named weights come from: a safetensors checkpoint, or anything else keyed by HF names.
+public protocol WeightSource {
+  func contains(_ name: String) -> Bool
+  func tensor(_ name: String) throws -> Tensor
+  /// Shown in error messages (a file or folder path).
+  var sourceDescription: String { get }
+}
+
+extension SafeTensorsCheckpoint: WeightSource {
+  public var sourceDescription: String { directoryDescription }
+}
+
+/// Hugging Face `CLIPModel`: both towers, their projections and the logit scale.
+public final class CLIPModel: ParameterContainer {
+  public let config: CLIPConfig
+  public let vision: CLIPVisionTower
+  public let text: CLIPTextTower
+  public var visualProjection: LinearLayer  // vision hidden → projection_dim, no bias
+  public var textProjection: LinearLayer    // text hidden → projection_dim, no bias
+  public let logitScale: Parameter          // [] (scalar), log of the softmax temperature's inverse
+
+  /// A model with every weight zero (LayerNorm γ = 1) and logit scale `logit_scale_init_value`.
+  public init(_ config: CLIPConfig) {
+    self.config = config
+    vision = CLIPVisionTower(config.vision)
+    text = CLIPTextTower(config.text)
+    visualProjection = Linear("visual_projection", inFeatures: config.vision.hiddenSize, outFeatures: config.projectionDim, bias: false)
+    textProjection = Linear("text_projection", inFeatures: config.text.hiddenSize, outFeatures: config.projectionDim, bias: false)
+    logitScale = Parameter("logit_scale", Tensor(shape: [], data: [Float(config.logitScaleInitValue)]))
+  }
+
+  public var parameters: [Parameter] {
+    vision.parameters + visualProjection.parameters + text.parameters + textProjection.parameters + [logitScale]
+  }
+
+  /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`)
+  /// from a Hugging Face model folder.
+  public static func load(directory: URL) throws -> CLIPModel {
+    let configURL = directory.appendingPathComponent("config.json")
+    guard FileManager.default.fileExists(atPath: configURL.path) else {
+      throw CLIPError(file: directory.path, "no config.json in the model folder")
+    }
+    let model = CLIPModel(try CLIPConfig(contentsOf: configURL))
+    try model.loadWeights(from: try SafeTensorsCheckpoint(directory: directory))
+    return model
+  }
+
+  /// Copies every parameter from `source` by its HF name, checking shapes. Extra tensors in the
+  /// source (such as the `position_ids` buffers) are ignored; missing ones are an error.
+  public func loadWeights(from source: WeightSource) throws {
+    var missing: [String] = []
+    for p in parameters {
+      guard source.contains(p.name) else { missing.append(p.name); continue }
+      var t = try source.tensor(p.name)
+      if p.name == "logit_scale" && t.count == 1 { t = t.reshaped([]) }
+      guard t.shape == p.shape else {
+        throw CLIPError(file: source.sourceDescription,
+                        "tensor '\(p.name)' has shape \(t.shape) but config.json implies \(p.shape)")
+      }
+      p.value = t
+    }
+    if !missing.isEmpty {
+      let shown = missing.prefix(5).joined(separator: ", ")
+      throw CLIPError(file: source.sourceDescription,
+                      "missing \(missing.count) weight(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
+    }
+  }
+
+  /// Projected image features before L2 normalisation (`get_image_features`).
+  /// pixels: [B, channels, S, S] → [B, projection_dim]
+  public func imageFeatures(_ pixels: Tensor) throws -> Tensor {
+    let v = config.vision
+    guard pixels.rank == 4, pixels.shape[1] == v.numChannels, pixels.shape[2] == v.imageSize, pixels.shape[3] == v.imageSize else {
+      throw CLIPError(file: "", "pixel values have shape \(pixels.shape); the model takes [B, \(v.numChannels), \(v.imageSize), \(v.imageSize)]")
+    }
+    return visualProjection.forward(vision.forward(pixels))
+  }
+
+  /// Projected text features before L2 normalisation (`get_text_features`).
+  /// ids: B token sequences (with start/end tokens, unpadded) → [B, projection_dim]
+  public func textFeatures(_ ids: [[Int]]) throws -> Tensor {
+    try text.validate(ids)
+    return textProjection.forward(text.forward(ids))
+  }
+}

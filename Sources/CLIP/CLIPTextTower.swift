@@ -1,0 +1,78 @@
+import Layers
+import Tensors
+
+/// The causal text encoder of `CLIPTextTransformer`: token + position embeddings, causal blocks,
+/// `final_layer_norm`, pooled at the end-of-text token.
+public final class CLIPTextTower: ParameterContainer {
+  public let config: CLIPTextConfig
+  public let tokenEmbedding: Embedding     // [V, C]
+  public let positionEmbedding: Embedding  // [maxPositions, C]
+  public let blocks: [TransformerBlock]
+  public let finalLayerNorm: LayerNorm
+
+  public init(_ config: CLIPTextConfig) {
+    self.config = config
+    let c = config.hiddenSize, eps = Float(config.layerNormEps)
+    let act = Activation(huggingFace: config.hiddenAct)!
+    tokenEmbedding = Embedding("text_model.embeddings.token_embedding", count: config.vocabSize, dim: c)
+    positionEmbedding = Embedding("text_model.embeddings.position_embedding", count: config.maxPositionEmbeddings, dim: c)
+    blocks = (0..<config.numHiddenLayers).map {
+      TransformerBlock("text_model.encoder.layers.\($0)", dim: c, heads: config.numAttentionHeads,
+                       hidden: config.intermediateSize, activation: act, eps: eps, causal: true)
+    }
+    finalLayerNorm = LayerNorm("text_model.final_layer_norm", dim: c, eps: eps)
+  }
+
+  public var parameters: [Parameter] {
+    tokenEmbedding.parameters + positionEmbedding.parameters + blocks.flatMap(\.parameters) + finalLayerNorm.parameters
+  }
+
+  /// Where each sequence is pooled: the first `eos_token_id`, or — for legacy configs whose
+  /// `eos_token_id` is 2 — the first position of the largest id, as transformers does.
+  public func poolingIndex(_ ids: [Int]) -> Int {
+    if config.eosTokenId == 2 {
+      var best = 0
+      for (i, id) in ids.enumerated() where id > ids[best] { best = i }
+      return best
+    }
+    return ids.firstIndex(of: config.eosTokenId) ?? (ids.count - 1)
+  }
+
+  /// Checks ids against the vocabulary and context length.
+  public func validate(_ batch: [[Int]]) throws {
+    for (n, ids) in batch.enumerated() {
+      if ids.isEmpty { throw CLIPError(file: "", "text \(n) has no tokens") }
+      if ids.count > config.maxPositionEmbeddings {
+        throw CLIPError(file: "", "text \(n) has \(ids.count) tokens; the model takes at most \(config.maxPositionEmbeddings)")
+      }
+      if let bad = ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+        throw CLIPError(file: "", "text \(n) has token id \(bad) outside the vocabulary (0..<\(config.vocabSize))")
+      }
+    }
+  }
+
+  /// ids: B sequences (unpadded, possibly of different lengths) → pooled features [B, C].
+  /// Sequences are right-padded to the longest in the batch; the causal mask makes padding
+  /// invisible to every position up to the pooled token, so results are exact.
+  /// Precondition: `validate(ids)` passes.
+  public func forward(_ batch: [[Int]], hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
+    let b = batch.count, t = batch.map(\.count).max() ?? 0, c = config.hiddenSize
+    let padded = batch.flatMap { $0 + Array(repeating: config.eosTokenId == 2 ? 0 : config.eosTokenId, count: t - $0.count) }
+    var x = tokenEmbedding.forward(padded).reshaped([b, t, c])  // [B, T, C]
+    let positions = positionEmbedding.forward(Array(0..<t))       // [T, C]
+    for i in 0..<b {
+      for j in 0..<(t * c) { x.data[i * t * c + j] += positions.data[j] }
+    }
+    hiddenStates?(x)
+    for block in blocks {
+      x = block.forward(x)
+      hiddenStates?(x)
+    }
+    var pooled = Tensor(zeros: [b, c])
+    for (i, ids) in batch.enumerated() {
+      let at = poolingIndex(ids)
+      for j in 0..<c { pooled.data[i * c + j] = x.data[(i * t + at) * c + j] }
+    }
+    return finalLayerNorm.forward(pooled)  // LayerNorm is per-token, so pooling first is exact
+  }
+}

@@ -1,0 +1,100 @@
+import Layers
+import Tensors
+
+/// The ViT image encoder of `CLIPVisionTransformer`: patch embedding (a stride-p convolution
+/// without bias, done as im2col + GEMM), CLS + position embeddings, `pre_layrnorm`, blocks,
+/// `post_layernorm` on the CLS token.
+public final class CLIPVisionTower: ParameterContainer {
+  public let config: CLIPVisionConfig
+  public let classEmbedding: Parameter     // [C]
+  public let patchEmbedding: Parameter     // [C, channels, p, p]
+  public let positionEmbedding: Embedding  // [tokens, C]
+  public let preLayerNorm: LayerNorm
+  public let blocks: [TransformerBlock]
+  public let postLayerNorm: LayerNorm
+
+  public init(_ config: CLIPVisionConfig) {
+    self.config = config
+    let c = config.hiddenSize, p = config.patchSize, eps = Float(config.layerNormEps)
+    let act = Activation(huggingFace: config.hiddenAct)!
+    classEmbedding = Parameter("vision_model.embeddings.class_embedding", Tensor(zeros: [c]))
+    patchEmbedding = Parameter("vision_model.embeddings.patch_embedding.weight",
+                               Tensor(zeros: [c, config.numChannels, p, p]))
+    positionEmbedding = Embedding("vision_model.embeddings.position_embedding", count: config.tokenCount, dim: c)
+    preLayerNorm = LayerNorm("vision_model.pre_layrnorm", dim: c, eps: eps)
+    blocks = (0..<config.numHiddenLayers).map {
+      TransformerBlock("vision_model.encoder.layers.\($0)", dim: c, heads: config.numAttentionHeads,
+                       hidden: config.intermediateSize, activation: act, eps: eps, causal: false)
+    }
+    postLayerNorm = LayerNorm("vision_model.post_layernorm", dim: c, eps: eps)
+  }
+
+  public var parameters: [Parameter] {
+    [classEmbedding, patchEmbedding] + positionEmbedding.parameters + preLayerNorm.parameters
+      + blocks.flatMap(\.parameters) + postLayerNorm.parameters
+  }
+
+  /// pixels: [B, channels, S, S] → token embeddings before `pre_layrnorm`: [B, 1 + g², C]
+  public func embed(_ pixels: Tensor) -> Tensor {
+    let b = pixels.shape[0], ch = config.numChannels, s = config.imageSize, p = config.patchSize
+    let g = config.gridSize, c = config.hiddenSize, patchLen = ch * p * p, tokens = g * g + 1
+    // im2col: [B·g², ch·p·p], each row ordered (channel, ky, kx) like the conv weight.
+    var columns = Tensor(zeros: [b * g * g, patchLen])
+    pixels.data.withUnsafeBufferPointer { src in
+      columns.data.withUnsafeMutableBufferPointer { dst in
+        let sp = UnsafeSendable(src.baseAddress!), dp = UnsafeSendable(dst.baseAddress!)
+        Parallel.forEach(b * g * g, grain: 16) { range in
+          for row in range {
+            let img = row / (g * g), gy = (row % (g * g)) / g, gx = row % g
+            var out = dp.pointer + row * patchLen
+            for cc in 0..<ch {
+              for ky in 0..<p {
+                let from = sp.pointer + ((img * ch + cc) * s + gy * p + ky) * s + gx * p
+                out.update(from: from, count: p)
+                out += p
+              }
+            }
+          }
+        }
+      }
+    }
+    let patches = columns.matmul(transposed: patchEmbedding.value.reshaped([c, patchLen]))  // [B·g², C]
+    var x = Tensor(zeros: [b, tokens, c])
+    x.data.withUnsafeMutableBufferPointer { xp in
+      patches.data.withUnsafeBufferPointer { pp in
+        classEmbedding.value.data.withUnsafeBufferPointer { cls in
+          positionEmbedding.weight.value.data.withUnsafeBufferPointer { pos in
+            for img in 0..<b {
+              let base = xp.baseAddress! + img * tokens * c
+              for j in 0..<c { base[j] = cls[j] + pos[j] }
+              for t in 1..<tokens {
+                let dst = base + t * c, from = pp.baseAddress! + (img * (tokens - 1) + t - 1) * c
+                let pe = pos.baseAddress! + t * c
+                for j in 0..<c { dst[j] = from[j] + pe[j] }
+              }
+            }
+          }
+        }
+      }
+    }
+    return x
+  }
+
+  /// pixels: [B, channels, S, S] → pooled CLS features after `post_layernorm`: [B, C].
+  /// `hiddenStates`, when given, receives the input of every block and the last block's output
+  /// (what transformers returns as `hidden_states`).
+  public func forward(_ pixels: Tensor, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
+    var x = preLayerNorm.forward(embed(pixels))  // [B, T, C]
+    hiddenStates?(x)
+    for block in blocks {
+      x = block.forward(x)
+      hiddenStates?(x)
+    }
+    let b = x.shape[0], t = x.shape[1], c = x.shape[2]
+    var cls = Tensor(zeros: [b, c])
+    for i in 0..<b {
+      for j in 0..<c { cls.data[i * c + j] = x.data[i * t * c + j] }
+    }
+    return postLayerNorm.forward(cls)
+  }
+}

@@ -1,0 +1,29 @@
+import Tensors
+
+/// A lookup table: ids [N] → rows [N, D] of `weight` [V, D].
+public final class Embedding: ParameterContainer {
+  public let weight: Parameter  // [V, D]
+
+  public init(_ prefix: String, count: Int, dim: Int) {
+    weight = Parameter("\(prefix).weight", Tensor(zeros: [count, dim]))
+  }
+
+  public var count: Int { weight.shape[0] }
+  public var dim: Int { weight.shape[1] }
+  public var parameters: [Parameter] { [weight] }
+
+  /// ids: N indices in 0..<count → [N, D]. Precondition: every id is in range (callers validate input).
+  public func forward(_ ids: [Int]) -> Tensor {
+    let d = dim
+    var out = Tensor(zeros: [ids.count, d])
+    weight.value.data.withUnsafeBufferPointer { w in
+      out.data.withUnsafeMutableBufferPointer { o in
+        for (row, id) in ids.enumerated() {
+          precondition(id >= 0 && id < count, "embedding id \(id) out of range 0..<\(count)")
+          (o.baseAddress! + row * d).update(from: w.baseAddress! + id * d, count: d)
+        }
+      }
+    }
+    return out
+  }
+}

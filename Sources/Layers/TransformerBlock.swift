@@ -1,0 +1,29 @@
+import Tensors
+
+/// Pre-LayerNorm residual block as in `CLIPEncoderLayer`:
+/// x = x + attn(ln1(x)); x = x + mlp(ln2(x)).   x: [B, T, C] → [B, T, C]
+public final class TransformerBlock: ParameterContainer {
+  public let layerNorm1: LayerNorm
+  public let attention: MultiHeadAttention
+  public let layerNorm2: LayerNorm
+  public let mlp: MLP
+
+  /// `prefix` is the layer's HF name, e.g. `vision_model.encoder.layers.0`.
+  public init(_ prefix: String, dim: Int, heads: Int, hidden: Int, activation: Activation, eps: Float, causal: Bool) {
+    layerNorm1 = LayerNorm("\(prefix).layer_norm1", dim: dim, eps: eps)
+    attention = MultiHeadAttention("\(prefix).self_attn", dim: dim, heads: heads, causal: causal)
+    layerNorm2 = LayerNorm("\(prefix).layer_norm2", dim: dim, eps: eps)
+    mlp = MLP("\(prefix).mlp", dim: dim, hidden: hidden, activation: activation)
+  }
+
+  public var parameters: [Parameter] {
+    layerNorm1.parameters + attention.parameters + layerNorm2.parameters + mlp.parameters
+  }
+
+  public func forward(_ x: Tensor) -> Tensor {
+    var h = x
+    h.add(attention.forward(layerNorm1.forward(x)))
+    h.add(mlp.forward(layerNorm2.forward(h)))
+    return h
+  }
+}

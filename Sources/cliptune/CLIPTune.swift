@@ -1,0 +1,10 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct CLIPTune: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cliptune",
+    abstract: "Adapt CLIP models to your images and captions, and measure what it bought.",
+    subcommands: [Embed.self, Tokenize.self, Eval.self, ZeroShotCommand.self, Bench.self])
+}

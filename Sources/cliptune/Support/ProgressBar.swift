@@ -1,0 +1,39 @@
+import Foundation
+
+/// A one-line progress bar with rate and ETA on standard error, drawn only on a terminal.
+final class ProgressBar {
+  let label: String
+  let total: Int
+  let unit: String
+  private let start = Date()
+  private let enabled: Bool
+  private var lastDraw = Date.distantPast
+
+  init(_ label: String, total: Int, unit: String = "it") {
+    self.label = label
+    self.total = total
+    self.unit = unit
+    enabled = isatty(STDERR_FILENO) == 1 && total > 0
+  }
+
+  /// Redraws with `done` of `total` finished (at most ~10 times a second, always at the end).
+  func update(_ done: Int) {
+    guard enabled else { return }
+    let now = Date()
+    guard done >= total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+    lastDraw = now
+    let elapsed = now.timeIntervalSince(start)
+    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    let eta = rate > 0 ? Double(total - done) / rate : 0
+    let width = 24, filled = min(width, width * done / max(total, 1))
+    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+    let line = "\(label) \(bar) \(done)/\(total)  \(String(format: "%.1f", rate)) \(unit)/s  "
+      + (done >= total ? "in \(Self.clock(elapsed))" : "ETA \(Self.clock(eta))")
+    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (done >= total ? "\n" : "")).utf8))
+  }
+
+  static func clock(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+  }
+}
