@@ -1,1 +1,0 @@
-// The SafeTensors module. See ../../docs/architecture.md (or shared/docs/architecture.md).
