@@ -12,7 +12,7 @@ public protocol WeightSource {
 }
 
 extension SafeTensorsCheckpoint: WeightSource {
-  public var sourceDescription: String { directoryDescription }
+  public var sourceDescription: String { url.path }
 }
 
 /// Hugging Face `CLIPModel`: both towers, their projections and the logit scale.
