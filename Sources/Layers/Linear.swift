@@ -25,8 +25,6 @@ public final class Linear: LinearLayer {
   public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
   public func forward(_ x: Tensor) -> Tensor {
-    var y = x.matmul(transposed: weight.value)  // [..., out]
-    if let bias { y.addRowVector(bias.value) }
-    return y
+    x.matmul(transposed: weight.value, bias: bias?.value)  // [..., out]
   }
 }

@@ -35,17 +35,26 @@ public enum BLAS {
 }
 
 extension Tensor {
-  /// `self · otherᵀ` for `self`: [..., K] and `other`: [N, K] → [..., N]  (the `Linear` layout).
-  public func matmul(transposed other: Tensor) -> Tensor {
+  /// `self · otherᵀ (+ bias)` for `self`: [..., K], `other`: [N, K], `bias`: [N] → [..., N]
+  /// (the `Linear` layout). The bias is written first and the GEMM accumulates onto it.
+  public func matmul(transposed other: Tensor, bias: Tensor? = nil) -> Tensor {
     let k = shape.last!
     precondition(other.rank == 2 && other.shape[1] == k, "matmul: \(shape) · \(other.shape)ᵀ")
     let m = count / max(k, 1), n = other.shape[0]
-    var out = Tensor(zeros: Array(shape.dropLast()) + [n])
+    var out = Tensor(uninitialized: Array(shape.dropLast()) + [n])
+    if let bias {
+      precondition(bias.count == n, "matmul bias: \(bias.shape) for \(n) outputs")
+      out.data.withUnsafeMutableBufferPointer { c in
+        bias.data.withUnsafeBufferPointer { b in
+          for row in 0..<m { (c.baseAddress! + row * n).update(from: b.baseAddress!, count: n) }
+        }
+      }
+    }
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
         out.data.withUnsafeMutableBufferPointer { c in
           BLAS.gemm(transB: true, m: m, n: n, k: k, a: a.baseAddress!, lda: k,
-                    b: b.baseAddress!, ldb: k, c: c.baseAddress!, ldc: n)
+                    b: b.baseAddress!, ldb: k, beta: bias == nil ? 0 : 1, c: c.baseAddress!, ldc: n)
         }
       }
     }
@@ -56,7 +65,7 @@ extension Tensor {
   public func matmul(_ other: Tensor) -> Tensor {
     precondition(rank == 2 && other.rank == 2 && shape[1] == other.shape[0], "matmul: \(shape) · \(other.shape)")
     let m = shape[0], k = shape[1], n = other.shape[1]
-    var out = Tensor(zeros: [m, n])
+    var out = Tensor(uninitialized: [m, n])
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
         out.data.withUnsafeMutableBufferPointer { c in

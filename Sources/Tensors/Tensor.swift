@@ -23,6 +23,13 @@ public struct Tensor: Sendable, Equatable {
     self.init(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
   }
 
+  /// A tensor whose elements are not initialised: every element must be written before it is read.
+  /// For outputs that a kernel overwrites completely (GEMM with beta = 0), saving a zero-fill pass.
+  public init(uninitialized shape: [Int]) {
+    let n = shape.reduce(1, *)
+    self.init(shape: shape, data: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+  }
+
   /// A tensor filled with `value`.
   public init(repeating value: Float, shape: [Int]) {
     self.init(shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)))

@@ -1,0 +1,99 @@
+import ArgumentParser
+import CLIP
+import Foundation
+import Layers
+import Tensors
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure throughput and peak memory.", subcommands: [BenchEmbed.self])
+}
+
+/// `cliptune bench embed`: images/s and texts/s of feature extraction, like the PyTorch anchor's
+/// `--what embed` (same shapes: random pixels, random ids of one length ending in EOT).
+struct BenchEmbed: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "embed", abstract: "Images/s and texts/s of get_image_features / get_text_features.")
+
+  @Option(help: "A Hugging Face CLIP folder to benchmark (its real weights).")
+  var model: String?
+  @Option(help: "Or an architecture with random weights: b32, b16, l14.")
+  var config: String?
+  @Option(help: "Batch size.") var batch: Int = 32
+  @Option(help: "Text length in tokens (with start/end).") var textLen: Int = 20
+  @Option(help: "Timed repetitions after one warm-up; the best is reported.") var steps: Int = 3
+  @Option(help: "Threads (default: all cores).") var threads: Int?
+  @Option(help: "Also write the results as JSON here.") var output: String?
+
+  func validate() throws {
+    guard (model == nil) != (config == nil) else { throw ValidationError("give exactly one of --model DIR or --config b32|b16|l14") }
+    if let config, CLIPConfig.preset(config) == nil { throw ValidationError("unknown --config '\(config)' (b32, b16, l14)") }
+    guard batch > 0, textLen >= 2, steps > 0 else { throw ValidationError("--batch, --steps must be positive and --text-len at least 2") }
+  }
+
+  func run() throws {
+    if let threads { Parallel.threads = threads; BLAS.setThreads(threads) }
+    let clip: CLIPModel
+    if let model {
+      clip = try CLIPModel.load(directory: URL(fileURLWithPath: model))
+    } else {
+      clip = CLIPModel(CLIPConfig.preset(config!)!)
+      var rng = SeededRNG(seed: 0)
+      for p in clip.parameters where !p.name.contains("layer_norm") && !p.name.contains("layrnorm") && !p.name.contains("layernorm") {
+        p.value = Tensor.randomNormal(p.shape, std: 0.02, rng: &rng)
+      }
+    }
+    let c = clip.config
+    guard textLen <= c.text.maxPositionEmbeddings else {
+      throw ValidationError("--text-len \(textLen) exceeds the model's context length \(c.text.maxPositionEmbeddings)")
+    }
+    var rng = SeededRNG(seed: 1)
+    let pixels = Tensor.randomNormal([batch, c.vision.numChannels, c.vision.imageSize, c.vision.imageSize], rng: &rng)
+    let ids = (0..<batch).map { _ in
+      [c.text.bosTokenId] + (0..<(textLen - 2)).map { _ in Int(rng.next() % UInt64(min(49000, c.text.vocabSize - 2))) } + [c.text.eosTokenId == 2 ? c.text.vocabSize - 1 : c.text.eosTokenId]
+    }
+    func best(_ body: () throws -> Void) rethrows -> Double {
+      try body()  // warm-up
+      var times: [Double] = []
+      for _ in 0..<steps {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+      }
+      return times.min()!
+    }
+    let imageSeconds = try best { _ = try clip.imageFeatures(pixels) }
+    let textSeconds = try best { _ = try clip.textFeatures(ids) }
+    let result = BenchEmbedResult(
+      images_per_s: Double(batch) / imageSeconds, texts_per_s: Double(batch) / textSeconds,
+      peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
+      threads: Parallel.threads, model: model ?? config!)
+    print(String(format: "embed: images %.1f/s, texts(len %d) %.1f/s, peak RSS %.0f MB",
+                 result.images_per_s, textLen, result.texts_per_s, result.peak_rss_mb))
+    if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
+  }
+}
+
+struct BenchEmbedResult: Codable {
+  var images_per_s: Double
+  var texts_per_s: Double
+  var peak_rss_mb: Double
+  var batch: Int
+  var text_len: Int
+  var threads: Int
+  var model: String
+}
+
+enum PeakMemory {
+  /// Peak resident set size of this process so far, in MB.
+  static func residentMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1_048_576  // bytes on macOS
+    #endif
+  }
+}
