@@ -1,1 +1,0 @@
-// The Datasets module. See ../../docs/architecture.md (or shared/docs/architecture.md).

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Turns image paths from a caption file into existing files: an absolute path is used as is; a
+/// relative one is tried under each root in turn and the first existing file wins.
+struct ImageResolver {
+  let roots: [URL]
+
+  /// How many missing images an error lists by name.
+  static let listedMissing = 5
+
+  /// `imageRoot` alone if given; otherwise the caption file's folder, then its `images/` subfolder.
+  init(captionFile: URL, imageRoot: URL?) {
+    if let imageRoot {
+      roots = [imageRoot]
+    } else {
+      let folder = captionFile.deletingLastPathComponent()
+      roots = [folder, folder.appendingPathComponent("images")]
+    }
+  }
+
+  /// The resolved URL of every path, in order; throws listing the missing ones.
+  func resolve(_ paths: [String]) throws -> [URL] {
+    let fm = FileManager.default
+    var resolved: [URL] = []
+    var missing: [String] = []
+    resolved.reserveCapacity(paths.count)
+    for path in paths {
+      let candidates = path.hasPrefix("/") ? [URL(fileURLWithPath: path)] : roots.map { $0.appendingPathComponent(path) }
+      if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) {
+        resolved.append(found)
+      } else {
+        missing.append(path)
+        resolved.append(candidates[0])
+      }
+    }
+    guard missing.isEmpty else {
+      let shown = missing.prefix(Self.listedMissing).joined(separator: ", ")
+      let where_ = roots.map(\.path).joined(separator: " or ")
+      throw FormatProblem("\(missing.count) of \(paths.count) images not found (relative paths looked up under \(where_)): \(shown)\(missing.count > Self.listedMissing ? ", …" : "")")
+    }
+    return resolved
+  }
+}
