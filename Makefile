@@ -1,0 +1,38 @@
+# ClipTune — common tasks. `make demo` and `make test` work on a fresh Debian/Ubuntu machine with Swift.
+SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build release test demo bench-embed fixtures clean
+
+## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
+deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+## test: the whole test suite (Swift Testing)
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+## demo: zero-shot classification and retrieval with the committed tiny CLIP on images the script makes
+demo: release
+	Scripts/demo.sh
+
+## bench-embed: ClipTune vs the PyTorch anchor, side by side (needs ~/torch-anchor, see README)
+bench-embed: release
+	Scripts/bench/side_by_side.sh embed
+
+## fixtures: regenerate the committed reference fixtures (needs the Python reference oracle)
+fixtures:
+	$(HOME)/torch-anchor/bin/python Scripts/fixtures/make_layer_fixtures.py
+	$(HOME)/torch-anchor/bin/python Scripts/fixtures/make_clip_fixtures.py
+
+clean:
+	rm -rf .build

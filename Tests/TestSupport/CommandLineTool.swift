@@ -1,0 +1,41 @@
+import Foundation
+
+/// Runs the built `cliptune` executable (it sits next to the test bundle in `.build/<config>/`).
+public enum CommandLineTool {
+  public struct Result {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+  }
+
+  /// `.build/<config>/cliptune`.
+  public static var executable: URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    // Under `swift test` argv[0] is the .xctest bundle (a file on Linux, a folder on macOS).
+    while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("cliptune").path), dir.path != "/" {
+      dir = dir.deletingLastPathComponent()
+    }
+    return dir.appendingPathComponent("cliptune")
+  }
+
+  /// Runs `cliptune args…` to completion and captures its output.
+  public static func run(_ args: [String], in directory: URL? = nil) throws -> Result {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = args
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+    var errData = Data()
+    let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !reader.isFinished { usleep(1000) }
+    return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                  stderr: String(decoding: errData, as: UTF8.self))
+  }
+}
