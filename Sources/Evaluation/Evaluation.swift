@@ -1,1 +1,0 @@
-// The Evaluation module. See ../../docs/architecture.md (or shared/docs/architecture.md).
