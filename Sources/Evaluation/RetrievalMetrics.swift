@@ -33,7 +33,7 @@ public enum RetrievalMetrics {
     images.data.withUnsafeBufferPointer { pi in
       texts.data.withUnsafeBufferPointer { pt in
         for t in 0..<m {
-          positive[t] = Similarity.dot(pt.baseAddress! + t * dim, pi.baseAddress! + textToImage[t] * dim, dim)
+          positive[t] = VectorOps.dot(pt.baseAddress! + t * dim, pi.baseAddress! + textToImage[t] * dim, dim)
         }
       }
     }

@@ -29,13 +29,18 @@ public enum CommandLineTool {
     process.standardError = err
     try process.run()
     // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-    var errData = Data()
-    let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
+    let errData = DataBox(), done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      errData.data = err.fileHandleForReading.readDataToEndOfFile()
+      done.signal()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
     process.waitUntilExit()
-    while !reader.isFinished { usleep(1000) }
     return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                  stderr: String(decoding: errData, as: UTF8.self))
+                  stderr: String(decoding: errData.data, as: UTF8.self))
   }
 }
+
+/// Bytes filled in by one reader thread and read after it signals.
+private final class DataBox: @unchecked Sendable { var data = Data() }

@@ -23,13 +23,13 @@ public enum AttentionKernel {
           let qi = qs.pointer + base + i * width
           let keys = causal ? i + 1 : tokens
           for j in 0..<keys {
-            scores[j] = dot(qi, ks.pointer + base + j * width, headDim) * scale
+            scores[j] = VectorOps.dot(qi, ks.pointer + base + j * width, headDim) * scale
           }
           Softmax.row(scores, count: keys)
           let oi = os.pointer + base + i * width
           for d in 0..<headDim { oi[d] = 0 }
           for j in 0..<keys {
-            axpy(scores[j], vs.pointer + base + j * width, oi, headDim)
+            VectorOps.axpy(scores[j], vs.pointer + base + j * width, oi, headDim)
           }
           if let ps {
             let row = ps.pointer + (bh * tokens + i) * tokens
@@ -39,36 +39,5 @@ public enum AttentionKernel {
         }
       }
     }
-  }
-
-  /// Σ a[i]·b[i] with 8-wide SIMD accumulators.
-  @inlinable
-  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>.zero
-    var i = 0
-    while i + 8 <= n {
-      let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-      let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-      acc += x * y
-      i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
-  }
-
-  /// y[i] += alpha · x[i]
-  @inlinable
-  public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let av = SIMD8<Float>(repeating: alpha)
-    var i = 0
-    while i + 8 <= n {
-      let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-      var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-      yv += av * xv
-      UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD8<Float>.self)
-      i += 8
-    }
-    while i < n { y[i] += alpha * x[i]; i += 1 }
   }
 }

@@ -40,7 +40,7 @@ struct BenchEmbed: ParsableCommand {
       clip = CLIPModel(CLIPConfig.preset(config!)!)
       var rng = SeededRNG(seed: 0)
       for p in clip.parameters where !p.name.contains("layer_norm") && !p.name.contains("layrnorm") && !p.name.contains("layernorm") {
-        p.value = Tensor.randomNormal(p.shape, std: 0.02, rng: &rng)
+        p.value = Tensor.randomUniform(p.shape, low: -0.035, high: 0.035, rng: &rng)  // std ≈ 0.02
       }
     }
     let c = clip.config

@@ -1,0 +1,33 @@
+/// Small SIMD vector primitives shared by the kernels.
+public enum VectorOps {
+  /// Σ a[i]·b[i] with 8-wide SIMD accumulators.
+  @inlinable
+  public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>.zero
+    var i = 0
+    while i + 8 <= n {
+      let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+      let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+      acc += x * y
+      i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+  }
+
+  /// y[i] += alpha · x[i]
+  @inlinable
+  public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let av = SIMD8<Float>(repeating: alpha)
+    var i = 0
+    while i + 8 <= n {
+      let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+      yv += av * xv
+      UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD8<Float>.self)
+      i += 8
+    }
+    while i < n { y[i] += alpha * x[i]; i += 1 }
+  }
+}
