@@ -11,13 +11,11 @@ public enum LayerNormKernel {
     Parallel.forEach(rows, grain: max(1, 16384 / max(dim, 1))) { range in
       for r in range {
         let xr = xs.pointer + r * dim, yr = ys.pointer + r * dim
-        var sum: Double = 0
-        for i in 0..<dim { sum += Double(xr[i]) }
-        let mu = sum / Double(dim)
-        var sq: Double = 0
-        for i in 0..<dim { let d = Double(xr[i]) - mu; sq += d * d }
-        let inv = Float(1 / (sq / Double(dim) + Double(eps)).squareRoot())
-        let m = Float(mu)
+        // Two passes (mean, then squared deviations) keep float accumulation accurate even for
+        // rows with a large common offset.
+        let m = VectorOps.sum(xr, dim) / Float(dim)
+        let variance = VectorOps.sumOfSquaredDeviations(xr, dim, from: m) / Float(dim)
+        let inv = 1 / (variance + eps).squareRoot()
         if let b {
           for i in 0..<dim { yr[i] = (xr[i] - m) * inv * g.pointer[i] + b.pointer[i] }
         } else {

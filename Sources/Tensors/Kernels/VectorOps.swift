@@ -30,4 +30,34 @@ public enum VectorOps {
     }
     while i < n { y[i] += alpha * x[i]; i += 1 }
   }
+
+  /// Σ a[i] with 16 SIMD partial sums.
+  @inlinable
+  public static func sum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD16<Float>.zero
+    var i = 0
+    while i + 16 <= n {
+      acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+      i += 16
+    }
+    var s = acc.sum()
+    while i < n { s += a[i]; i += 1 }
+    return s
+  }
+
+  /// Σ (a[i] − mean)² with 16 SIMD partial sums.
+  @inlinable
+  public static func sumOfSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from mean: Float) -> Float {
+    var acc = SIMD16<Float>.zero
+    let m = SIMD16<Float>(repeating: mean)
+    var i = 0
+    while i + 16 <= n {
+      let d = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self) - m
+      acc += d * d
+      i += 16
+    }
+    var s = acc.sum()
+    while i < n { let d = a[i] - mean; s += d * d; i += 1 }
+    return s
+  }
 }

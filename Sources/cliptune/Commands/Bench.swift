@@ -23,11 +23,15 @@ struct BenchEmbed: ParsableCommand {
   @Option(help: "Text length in tokens (with start/end).") var textLen: Int = 20
   @Option(help: "Timed repetitions after one warm-up; the best is reported.") var steps: Int = 3
   @Option(help: "Threads (default: all cores).") var threads: Int?
+  @Option(help: "What to time: images, texts or both (comma-separated).") var what: String = "images,texts"
   @Option(help: "Also write the results as JSON here.") var output: String?
 
   func validate() throws {
     guard (model == nil) != (config == nil) else { throw ValidationError("give exactly one of --model DIR or --config b32|b16|l14") }
     if let config, CLIPConfig.preset(config) == nil { throw ValidationError("unknown --config '\(config)' (b32, b16, l14)") }
+    guard Set(what.split(separator: ",").map(String.init)).isSubset(of: ["images", "texts"]) else {
+      throw ValidationError("--what takes images, texts or images,texts")
+    }
     guard batch > 0, textLen >= 2, steps > 0 else { throw ValidationError("--batch, --steps must be positive and --text-len at least 2") }
   }
 
@@ -62,8 +66,9 @@ struct BenchEmbed: ParsableCommand {
       }
       return times.min()!
     }
-    let imageSeconds = try best { _ = try clip.imageFeatures(pixels) }
-    let textSeconds = try best { _ = try clip.textFeatures(ids) }
+    let parts = Set(what.split(separator: ","))
+    let imageSeconds = parts.contains("images") ? try best { _ = try clip.imageFeatures(pixels) } : .nan
+    let textSeconds = parts.contains("texts") ? try best { _ = try clip.textFeatures(ids) } : .nan
     let result = BenchEmbedResult(
       images_per_s: Double(batch) / imageSeconds, texts_per_s: Double(batch) / textSeconds,
       peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
