@@ -169,6 +169,7 @@ public struct ImagePreprocessor: Sendable {
 
   /// `[3, 256]`: the output value of each 8-bit sample per channel.
   func lookupTable() -> [Float] {
+    precondition(!doNormalize || (mean.count == 3 && std.count == 3), "mean and std need 3 values")
     var table = [Float](repeating: 0, count: 768)
     for c in 0..<3 {
       for v in 0..<256 {
