@@ -1,0 +1,102 @@
+import Foundation
+import Preprocessing
+import Tensors
+
+/// A CLIP model with the tokenizer and image preprocessing of its folder: files in, features out.
+public final class CLIPPipeline {
+  public let model: CLIPModel
+  public let preprocessor: ImagePreprocessor
+  public let directory: URL?
+  private var loadedTokenizer: CLIPTokenizer?
+
+  public init(model: CLIPModel, tokenizer: CLIPTokenizer?, preprocessor: ImagePreprocessor, directory: URL? = nil) {
+    self.model = model
+    self.loadedTokenizer = tokenizer
+    self.preprocessor = preprocessor
+    self.directory = directory
+  }
+
+  /// Loads a Hugging Face CLIP folder: `config.json`, weights, `preprocessor_config.json` (CLIP's
+  /// defaults at the model's image size when absent) and, on first use, `vocab.json` + `merges.txt`.
+  public static func load(modelDirectory dir: URL) throws -> CLIPPipeline {
+    let model = try CLIPModel.load(directory: dir)
+    let pre = dir.appendingPathComponent("preprocessor_config.json")
+    let preprocessor = FileManager.default.fileExists(atPath: pre.path)
+      ? try ImagePreprocessor(configFile: pre)
+      : ImagePreprocessor(imageSize: model.config.vision.imageSize)
+    guard preprocessor.cropSize.height == model.config.vision.imageSize, preprocessor.cropSize.width == model.config.vision.imageSize else {
+      throw CLIPError(file: pre.path, "crop size \(preprocessor.cropSize) does not match the model's image_size \(model.config.vision.imageSize)")
+    }
+    return CLIPPipeline(model: model, tokenizer: nil, preprocessor: preprocessor, directory: dir)
+  }
+
+  /// The tokenizer, loaded from the model folder when first needed.
+  public func tokenizer() throws -> CLIPTokenizer {
+    if let t = loadedTokenizer { return t }
+    guard let dir = directory else { throw CLIPError(file: "", "no tokenizer was given and there is no model folder to load one from") }
+    let t = try CLIPTokenizer(modelDirectory: dir)
+    loadedTokenizer = t
+    return t
+  }
+
+  /// Token ids per text, truncated to the model's context length.
+  public func tokenize(_ texts: [String]) throws -> [[Int]] {
+    try tokenizer().encode(batch: texts, contextLength: model.config.text.maxPositionEmbeddings)
+  }
+
+  /// Decodes and preprocesses images (in parallel) → [B, 3, S, S]. Errors name the file.
+  public func pixelValues(_ urls: [URL]) throws -> Tensor {
+    var images = [RGBImage?](repeating: nil, count: urls.count)
+    var errors = [Error?](repeating: nil, count: urls.count)
+    images.withUnsafeMutableBufferPointer { imgs in
+      errors.withUnsafeMutableBufferPointer { errs in
+        let ip = UnsafeSendable(imgs.baseAddress!), ep = UnsafeSendable(errs.baseAddress!)
+        Parallel.forEach(urls.count) { range in
+          for i in range {
+            do { ip.pointer[i] = try ImageDecoder.decode(contentsOf: urls[i]) } catch { ep.pointer[i] = error }
+          }
+        }
+      }
+    }
+    if let error = errors.compactMap({ $0 }).first { throw error }
+    return preprocessor.pixelValues(images.map { $0! })
+  }
+
+  /// Image features (`get_image_features`) for files, `batchSize` at a time. `progress(done)` after each batch.
+  public func imageFeatures(_ urls: [URL], batchSize: Int = 32, progress: ((Int) -> Void)? = nil) throws -> Tensor {
+    var parts: [Tensor] = []
+    var done = 0
+    for start in stride(from: 0, to: urls.count, by: max(1, batchSize)) {
+      let batch = Array(urls[start..<min(urls.count, start + batchSize)])
+      parts.append(try model.imageFeatures(try pixelValues(batch)))
+      done += batch.count
+      progress?(done)
+    }
+    return parts.isEmpty ? Tensor(zeros: [0, model.config.projectionDim]) : Tensor.concatenate(parts)
+  }
+
+  /// Text features (`get_text_features`) for token sequences, in input order. Sequences are
+  /// batched by length so each batch pads little; results do not depend on batching.
+  public func textFeatures(ids: [[Int]], batchSize: Int = 64, progress: ((Int) -> Void)? = nil) throws -> Tensor {
+    try model.text.validate(ids)
+    let d = model.config.projectionDim
+    var out = Tensor(zeros: [ids.count, d])
+    let order = ids.indices.sorted { ids[$0].count < ids[$1].count }
+    var done = 0
+    for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
+      let chunk = Array(order[start..<min(order.count, start + batchSize)])
+      let features = try model.textFeatures(chunk.map { ids[$0] })  // [b, D]
+      for (row, index) in chunk.enumerated() {
+        for j in 0..<d { out.data[index * d + j] = features.data[row * d + j] }
+      }
+      done += chunk.count
+      progress?(done)
+    }
+    return out
+  }
+
+  /// Text features for raw strings.
+  public func textFeatures(_ texts: [String], batchSize: Int = 64, progress: ((Int) -> Void)? = nil) throws -> Tensor {
+    try textFeatures(ids: try tokenize(texts), batchSize: batchSize, progress: progress)
+  }
+}

@@ -1,1 +1,0 @@
-// The Preprocessing module. See ../../docs/architecture.md (or shared/docs/architecture.md).

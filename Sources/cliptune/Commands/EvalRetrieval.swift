@@ -1,0 +1,38 @@
+import ArgumentParser
+import CLIP
+import Datasets
+import Evaluation
+import Foundation
+
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Evaluate a model.", subcommands: [EvalRetrieval.self])
+}
+
+/// `cliptune eval retrieval`: image↔text R@1/5/10 (CLIP_benchmark protocol) and mean cosine of
+/// matched pairs on a captioned split.
+struct EvalRetrieval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "retrieval",
+    abstract: "Retrieval R@1/5/10 in both directions and mean cosine of matched pairs.")
+
+  @OptionGroup var model: ModelOptions
+  @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String
+  @Option(help: "Folder the image paths are relative to (default: the data file's folder, then its images/).") var imageRoot: String?
+  @Option(help: "Karpathy split to evaluate (ignored for formats without splits).") var split: String = "test"
+  @Option(help: "Also write the JSON result here.") var output: String?
+
+  func run() throws {
+    let dataset = try RetrievalDataset.load(
+      URL(fileURLWithPath: data), imageRoot: imageRoot.map { URL(fileURLWithPath: $0) }, split: split)
+    let pipeline = try model.load()
+    let imageBar = ProgressBar("images", total: dataset.items.count, unit: "img")
+    let imageEmbeds = try pipeline.imageFeatures(dataset.items.map(\.image), batchSize: model.batchSize, progress: imageBar.update)
+    let texts = dataset.texts
+    let textBar = ProgressBar("texts ", total: texts.count, unit: "txt")
+    let textEmbeds = try pipeline.textFeatures(texts, batchSize: model.batchSize, progress: textBar.update)
+    let result = RetrievalMetrics.compute(imageEmbeds: imageEmbeds, textEmbeds: textEmbeds, textToImage: dataset.textToImage)
+    let json = try InputFiles.json(result)
+    if let output { try InputFiles.writeAtomically(json, to: output) }
+    print(String(decoding: json, as: UTF8.self))
+  }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import CLIP
+import Foundation
+
+/// `--model DIR`: a Hugging Face CLIP folder.
+struct ModelOptions: ParsableArguments {
+  @Option(name: .long, help: "Hugging Face CLIP folder (config.json, model.safetensors, vocab.json, merges.txt, preprocessor_config.json).")
+  var model: String
+
+  @Option(name: .long, help: "Images or texts per forward pass.")
+  var batchSize: Int = 32
+
+  func validate() throws {
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+  }
+
+  func load() throws -> CLIPPipeline {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: model, isDirectory: &isDir), isDir.boolValue else {
+      throw InputError(file: model, message: "no such model folder")
+    }
+    return try CLIPPipeline.load(modelDirectory: URL(fileURLWithPath: model))
+  }
+}
