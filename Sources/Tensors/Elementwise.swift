@@ -32,16 +32,19 @@ extension Tensor {
     for i in data.indices { data[i] *= s }
   }
 
-  /// Each row of [..., D] divided by its L2 norm (rows of norm 0 stay 0).
+  /// Each row of [..., D] divided by max(‖row‖₂, 1e-12), as `torch.nn.functional.normalize` does
+  /// (a zero row stays zero).
   public func l2NormalizedRows() -> Tensor {
-    let d = shape.last ?? 1
+    let d = shape.last ?? 1, rows = count / Swift.max(d, 1)
     var out = self
-    out.data.withUnsafeMutableBufferPointer { p in
-      for r in 0..<(count / max(d, 1)) {
-        var s: Double = 0
-        for j in 0..<d { s += Double(p[r * d + j]) * Double(p[r * d + j]) }
-        let inv = s > 0 ? Float(1 / s.squareRoot()) : 0
-        for j in 0..<d { p[r * d + j] *= inv }
+    out.data.withUnsafeMutableBufferPointer { buffer in
+      let p = UnsafeSendable(buffer.baseAddress!)
+      Parallel.forEach(rows, grain: 64) { range in
+        for r in range {
+          let row = p.pointer + r * d
+          let scale = 1 / Swift.max(VectorOps.dot(row, row, d).squareRoot(), 1e-12)
+          for j in 0..<d { row[j] *= scale }
+        }
       }
     }
     return out

@@ -49,22 +49,18 @@ public enum Activation: String, Sendable, CaseIterable {
     }
   }
 
-  /// Applies the activation to `count` values in place, in parallel. QuickGELU runs 16 lanes at a
-  /// time with `SIMDMath.exp`; the others use the scalar libm path.
+  /// Applies the activation to `count` values in place, in parallel. QuickGELU uses
+  /// `FastMath.exp` so the loop vectorises; the others use libm.
   public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
     let xs = UnsafeSendable(x), f = self
     Parallel.forEach(count, grain: 16384) { range in
-      var i = range.lowerBound
+      let p = xs.pointer
       if f == .quickGELU {
-        let raw = UnsafeMutableRawPointer(xs.pointer)
-        while i + 16 <= range.upperBound {
-          let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-          let y = v / (1 + SIMDMath.exp(-1.702 * v))
-          raw.storeBytes(of: y, toByteOffset: 4 * i, as: SIMD16<Float>.self)
-          i += 16
-        }
+        for i in range { let v = p[i]; p[i] = v / (1 + FastMath.exp(-1.702 * v)) }
+      } else {
+        for i in range { p[i] = f(p[i]) }
       }
-      while i < range.upperBound { xs.pointer[i] = f(xs.pointer[i]); i += 1 }
     }
   }
+
 }

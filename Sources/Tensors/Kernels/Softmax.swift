@@ -16,8 +16,9 @@ public enum Softmax {
     var mx = -Float.infinity
     for i in 0..<count { mx = Swift.max(mx, p[i]) }
     if mx == -.infinity { for i in 0..<count { p[i] = 0 }; return }  // fully masked row
+    for i in 0..<count { p[i] = FastMath.exp(p[i] - mx) }  // vectorises
     var sum: Float = 0
-    for i in 0..<count { let e = expf(p[i] - mx); p[i] = e; sum += e }
+    for i in 0..<count { sum += p[i] }
     let inv = 1 / sum
     for i in 0..<count { p[i] *= inv }
   }

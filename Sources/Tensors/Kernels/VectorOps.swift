@@ -16,21 +16,6 @@ public enum VectorOps {
     return s
   }
 
-  /// y[i] += alpha · x[i]
-  @inlinable
-  public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let av = SIMD8<Float>(repeating: alpha)
-    var i = 0
-    while i + 8 <= n {
-      let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-      var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-      yv += av * xv
-      UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD8<Float>.self)
-      i += 8
-    }
-    while i < n { y[i] += alpha * x[i]; i += 1 }
-  }
-
   /// Σ a[i] with 16 SIMD partial sums.
   @inlinable
   public static func sum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
