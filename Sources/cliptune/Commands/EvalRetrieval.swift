@@ -31,8 +31,8 @@ struct EvalRetrieval: ParsableCommand {
     let textBar = ProgressBar("texts ", total: texts.count, unit: "txt")
     let textEmbeds = try pipeline.textFeatures(texts, batchSize: model.batchSize, progress: textBar.update)
     let result = RetrievalMetrics.compute(imageEmbeds: imageEmbeds, textEmbeds: textEmbeds, textToImage: dataset.textToImage)
-    let json = try InputFiles.json(result)
-    if let output { try InputFiles.writeAtomically(json, to: output) }
-    print(String(decoding: json, as: UTF8.self))
+    let json = result.orderedJSON.text() + "\n"
+    if let output { try InputFiles.writeAtomically(Data(json.utf8), to: output) }
+    print(json, terminator: "")
   }
 }

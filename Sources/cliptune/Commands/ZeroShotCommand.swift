@@ -32,8 +32,8 @@ struct ZeroShotCommand: ParsableCommand {
     let imageBar = ProgressBar("images ", total: dataset.samples.count, unit: "img")
     let imageEmbeds = try pipeline.imageFeatures(dataset.samples.map(\.image), batchSize: model.batchSize, progress: imageBar.update)
     let result = ZeroShot.evaluate(imageEmbeds: imageEmbeds, classifier: classifier, labels: dataset.samples.map(\.label))
-    let json = try InputFiles.json(result)
-    if let output { try InputFiles.writeAtomically(json, to: output) }
-    print(String(decoding: json, as: UTF8.self))
+    let json = result.orderedJSON.text() + "\n"
+    if let output { try InputFiles.writeAtomically(Data(json.utf8), to: output) }
+    print(json, terminator: "")
   }
 }
