@@ -1,5 +1,5 @@
 # ClipTune — common tasks. `make demo` and `make test` work on a fresh Debian/Ubuntu machine with Swift.
-SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config zlib1g-dev
+SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench-embed fixtures clean
@@ -30,9 +30,9 @@ bench-embed: release
 	Scripts/bench/side_by_side.sh embed
 
 ## fixtures: regenerate the committed reference fixtures (needs the Python reference oracle)
+PY ?= $(HOME)/torch-anchor/bin/python
 fixtures:
-	$(HOME)/torch-anchor/bin/python Scripts/fixtures/make_layer_fixtures.py
-	$(HOME)/torch-anchor/bin/python Scripts/fixtures/make_clip_fixtures.py
+	for s in layer clip image tokenizer safetensors; do $(PY) Scripts/fixtures/make_$${s}_fixtures.py || exit 1; done
 
 clean:
 	rm -rf .build

@@ -4,7 +4,7 @@ import Tensors
 import TestSupport
 import Testing
 
-/// Reads a file written by the reference Python writer (Scripts/fixtures/make_safetensors_mixed.py).
+/// Reads a file written by the reference Python writer (Scripts/fixtures/make_safetensors_fixtures.py).
 struct PythonFixtureTests {
   let file: SafeTensorsFile
 
