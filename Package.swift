@@ -9,7 +9,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "cliptune", targets: ["cliptune"]),
-    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Datasets", "Evaluation"]),
+    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,9 +27,11 @@ let package = Package(
     .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: fast),
     .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: fast),
+    .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: fast),
     .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: fast),
+    .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: fast),
     .executableTarget(name: "cliptune", dependencies: [
-      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Datasets", "Evaluation",
+      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fast),
 

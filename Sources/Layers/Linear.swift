@@ -1,18 +1,31 @@
 import Tensors
 
-/// A map from [..., in] to [..., out]. `Linear` is one; PEFT wrappers (LoRA) are others, so models
-/// hold `LinearLayer`s and never need to know which method is active.
+/// A map from [..., in] to [..., out] with a backward pass. `Linear` is one; PEFT wrappers (LoRA)
+/// are others, so models hold `LinearLayer`s and never need to know which method is active.
+///
+/// Training protocol (every layer in this module follows it): `forward(x, training: true)` keeps
+/// what the backward pass needs inside the layer, replacing any earlier cache; `backward(dy, …)`
+/// consumes that cache, adds into the `grad` of trainable parameters and returns the input
+/// gradient when asked. Inference (`training: false`) caches nothing.
 public protocol LinearLayer: ParameterContainer {
   var inFeatures: Int { get }
   var outFeatures: Int { get }
   /// x: [..., in] → [..., out]
-  func forward(_ x: Tensor) -> Tensor
+  func forward(_ x: Tensor, training: Bool) -> Tensor
+  /// dy: [..., out] → dx: [..., in], or nil when `inputGradient` is false (nothing below trains).
+  func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor?
+}
+
+extension LinearLayer {
+  /// Inference forward.
+  public func forward(_ x: Tensor) -> Tensor { forward(x, training: false) }
 }
 
 /// y = x Wᵀ + b.   x: [..., in] → y: [..., out]; W: [out, in] (HF layout), b: [out].
 public final class Linear: LinearLayer {
   public let weight: Parameter  // [out, in]
   public let bias: Parameter?   // [out]
+  private var cachedInput: Tensor?
 
   /// A zero-initialised layer named `prefix` (parameters `prefix.weight`, `prefix.bias`).
   public init(_ prefix: String, inFeatures: Int, outFeatures: Int, bias: Bool = true) {
@@ -24,7 +37,39 @@ public final class Linear: LinearLayer {
   public var outFeatures: Int { weight.shape[0] }
   public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-  public func forward(_ x: Tensor) -> Tensor {
-    x.matmul(transposed: weight.value, bias: bias?.value)  // [..., out]
+  public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    cachedInput = training && weight.trainable ? x : nil  // x is only needed for dW
+    return x.matmul(transposed: weight.value, bias: bias?.value)  // [..., out]
+  }
+
+  public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+    let n = dy.count / outFeatures, (i, o) = (inFeatures, outFeatures)
+    dy.data.withUnsafeBufferPointer { g in
+      if weight.trainable {
+        guard let x = cachedInput else { preconditionFailure("\(weight.name): backward without a training forward") }
+        x.data.withUnsafeBufferPointer { xp in
+          weight.accumulateGradient { dw in  // dW += dyᵀ · x   [out, in]
+            BLAS.gemm(transA: true, m: o, n: i, k: n, a: g.baseAddress!, lda: o, b: xp.baseAddress!, ldb: i,
+                      beta: 1, c: dw, ldc: i)
+          }
+        }
+      }
+      if let bias, bias.trainable {
+        bias.accumulateGradient { db in  // db += Σ_rows dy
+          for r in 0..<n { for j in 0..<o { db[j] += g[r * o + j] } }
+        }
+      }
+    }
+    cachedInput = nil
+    guard inputGradient else { return nil }
+    var dx = Tensor(uninitialized: Array(dy.shape.dropLast()) + [i])  // dx = dy · W   [..., in]
+    dy.data.withUnsafeBufferPointer { g in
+      weight.value.data.withUnsafeBufferPointer { w in
+        dx.data.withUnsafeMutableBufferPointer { d in
+          BLAS.gemm(m: n, n: i, k: o, a: g.baseAddress!, lda: o, b: w.baseAddress!, ldb: i, c: d.baseAddress!, ldc: i)
+        }
+      }
+    }
+    return dx
   }
 }

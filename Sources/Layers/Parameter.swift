@@ -6,7 +6,7 @@ import Tensors
 public final class Parameter: @unchecked Sendable {
   public let name: String
   public var value: Tensor
-  /// Accumulated gradient; `nil` while nothing has been accumulated (and always for frozen parameters).
+  /// Accumulated gradient; `nil` until a backward pass adds to it (and always for frozen parameters).
   public var grad: Tensor?
   public var trainable: Bool
 
@@ -17,10 +17,28 @@ public final class Parameter: @unchecked Sendable {
   }
 
   public var shape: [Int] { value.shape }
+
+  /// Runs `body` on the gradient buffer (zeros on first use) so it can add into it.
+  /// Gradients accumulate (`+=`): micro-batches and shared weights add up until `zeroGradient()`.
+  public func accumulateGradient(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+    if grad == nil { grad = Tensor(zeros: value.shape) }
+    grad!.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+  }
+
+  /// Drops the accumulated gradient.
+  public func zeroGradient() { grad = nil }
 }
 
 /// Anything that owns parameters.
 public protocol ParameterContainer: AnyObject {
   /// Every parameter, in a stable order.
   var parameters: [Parameter] { get }
+}
+
+extension ParameterContainer {
+  /// True when any parameter here is trained (so backward must produce its gradients).
+  public var hasTrainableParameters: Bool { parameters.contains { $0.trainable } }
+
+  /// Freezes or unfreezes every parameter here.
+  public func setTrainable(_ trainable: Bool) { for p in parameters { p.trainable = trainable } }
 }

@@ -1,0 +1,1 @@
+// The Training module: losses, optimizers, schedules, the trainer. See docs/architecture.md.
