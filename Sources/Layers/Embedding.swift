@@ -3,6 +3,7 @@ import Tensors
 /// A lookup table: ids [N] → rows [N, D] of `weight` [V, D].
 public final class Embedding: ParameterContainer {
   public let weight: Parameter  // [V, D]
+  private var cachedIDs: [Int]?
 
   public init(_ prefix: String, count: Int, dim: Int) {
     weight = Parameter("\(prefix).weight", Tensor(zeros: [count, dim]))
@@ -13,9 +14,9 @@ public final class Embedding: ParameterContainer {
   public var parameters: [Parameter] { [weight] }
 
   /// ids: N indices in 0..<count → [N, D]. Precondition: every id is in range (callers validate input).
-  public func forward(_ ids: [Int]) -> Tensor {
+  public func forward(_ ids: [Int], training: Bool = false) -> Tensor {
     let d = dim
-    var out = Tensor(zeros: [ids.count, d])
+    var out = Tensor(uninitialized: [ids.count, d])
     weight.value.data.withUnsafeBufferPointer { w in
       out.data.withUnsafeMutableBufferPointer { o in
         for (row, id) in ids.enumerated() {
@@ -24,6 +25,23 @@ public final class Embedding: ParameterContainer {
         }
       }
     }
+    cachedIDs = training && weight.trainable ? ids : nil
     return out
+  }
+
+  /// dy: [N, D]; scatter-adds row i into the gradient of row ids[i] (when the table trains).
+  public func backward(_ dy: Tensor) {
+    guard weight.trainable else { return }
+    guard let ids = cachedIDs else { preconditionFailure("\(weight.name): backward without a training forward") }
+    cachedIDs = nil
+    let d = dim
+    dy.data.withUnsafeBufferPointer { g in
+      weight.accumulateGradient { dw in
+        for (row, id) in ids.enumerated() {
+          let src = g.baseAddress! + row * d, dst = dw + id * d
+          for j in 0..<d { dst[j] += src[j] }
+        }
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ public final class MLP: ParameterContainer {
   public var fc1: LinearLayer  // C → I
   public var fc2: LinearLayer  // I → C
   public let activation: Activation
+  private var preActivation: Tensor?
 
   public init(_ prefix: String, dim: Int, hidden: Int, activation: Activation) {
     fc1 = Linear("\(prefix).fc1", inFeatures: dim, outFeatures: hidden)
@@ -14,10 +15,24 @@ public final class MLP: ParameterContainer {
 
   public var parameters: [Parameter] { fc1.parameters + fc2.parameters }
 
-  public func forward(_ x: Tensor) -> Tensor {
-    var h = fc1.forward(x)  // [..., I]
+  /// x: [..., C] → [..., C]. With `training`, keeps the pre-activation for `backward`.
+  public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
+    var h = fc1.forward(x, training: training)  // [..., I]
+    preActivation = training ? h : nil
     let n = h.count
     h.data.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: n) }
-    return fc2.forward(h)
+    return fc2.forward(h, training: training)
+  }
+
+  /// dy: [..., C] → dx (when `inputGradient`).
+  public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+    guard let h = preActivation else { preconditionFailure("mlp: backward without a training forward") }
+    preActivation = nil
+    var dh = fc2.backward(dy, inputGradient: true)!  // [..., I]
+    let n = dh.count
+    h.data.withUnsafeBufferPointer { hp in
+      dh.data.withUnsafeMutableBufferPointer { activation.backward(x: hp.baseAddress!, grad: $0.baseAddress!, count: n) }
+    }
+    return fc1.backward(dh, inputGradient: inputGradient)
   }
 }

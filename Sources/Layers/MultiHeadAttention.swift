@@ -12,6 +12,7 @@ public final class MultiHeadAttention: ParameterContainer {
   public let heads: Int
   /// Text towers attend causally (token i sees tokens ≤ i).
   public let causal: Bool
+  private var cache: (q: Tensor, k: Tensor, v: Tensor, probs: Tensor)?
 
   public init(_ prefix: String, dim: Int, heads: Int, causal: Bool) {
     precondition(dim % heads == 0, "attention width \(dim) is not divisible by \(heads) heads")
@@ -25,25 +26,61 @@ public final class MultiHeadAttention: ParameterContainer {
 
   public var dim: Int { qProj.inFeatures }
   public var headDim: Int { dim / heads }
+  var scale: Float { 1 / Float(headDim).squareRoot() }
   public var parameters: [Parameter] { [qProj, kProj, vProj, outProj].flatMap(\.parameters) }
 
-  /// x: [B, T, C] → [B, T, C]
-  public func forward(_ x: Tensor) -> Tensor {
+  /// x: [B, T, C] → [B, T, C]. With `training`, keeps q, k, v and the attention probabilities.
+  public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
     let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
-    let q = qProj.forward(x), k = kProj.forward(x), v = vProj.forward(x)  // [B, T, C] each
-    var context = Tensor(zeros: [b, t, c])
+    let q = qProj.forward(x, training: training), k = kProj.forward(x, training: training)
+    let v = vProj.forward(x, training: training)  // [B, T, C] each
+    var context = Tensor(uninitialized: [b, t, c])
+    var probs = training ? Tensor(uninitialized: [b, heads, t, t]) : Tensor(zeros: [0])
     q.data.withUnsafeBufferPointer { qp in
       k.data.withUnsafeBufferPointer { kp in
         v.data.withUnsafeBufferPointer { vp in
           context.data.withUnsafeMutableBufferPointer { op in
-            AttentionKernel.forward(
-              q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
-              batch: b, tokens: t, heads: heads, headDim: headDim, causal: causal,
-              scale: 1 / Float(headDim).squareRoot())
+            probs.data.withUnsafeMutableBufferPointer { pp in
+              AttentionKernel.forward(
+                q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
+                batch: b, tokens: t, heads: heads, headDim: headDim, causal: causal, scale: scale,
+                probs: training ? pp.baseAddress : nil)
+            }
           }
         }
       }
     }
-    return outProj.forward(context)
+    cache = training ? (q, k, v, probs) : nil
+    return outProj.forward(context, training: training)
+  }
+
+  /// dy: [B, T, C] → dx (when `inputGradient`); gradients flow into the projections.
+  public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+    guard let (q, k, v, probs) = cache else { preconditionFailure("attention: backward without a training forward") }
+    cache = nil
+    let dContext = outProj.backward(dy, inputGradient: true)!  // [B, T, C]
+    let (b, t, c) = (q.shape[0], q.shape[1], q.shape[2])
+    var dq = Tensor(uninitialized: [b, t, c]), dk = Tensor(uninitialized: [b, t, c]), dv = Tensor(uninitialized: [b, t, c])
+    dContext.data.withUnsafeBufferPointer { dop in
+      q.data.withUnsafeBufferPointer { qp in k.data.withUnsafeBufferPointer { kp in v.data.withUnsafeBufferPointer { vp in
+        probs.data.withUnsafeBufferPointer { pp in
+          dq.data.withUnsafeMutableBufferPointer { dqp in dk.data.withUnsafeMutableBufferPointer { dkp in
+            dv.data.withUnsafeMutableBufferPointer { dvp in
+              AttentionKernel.backward(
+                dout: dop.baseAddress!, q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, probs: pp.baseAddress!,
+                dq: dqp.baseAddress!, dk: dkp.baseAddress!, dv: dvp.baseAddress!,
+                batch: b, tokens: t, heads: heads, headDim: headDim, scale: scale)
+            }
+          } }
+        }
+      } } }
+    }
+    let dxq = qProj.backward(dq, inputGradient: inputGradient)
+    let dxk = kProj.backward(dk, inputGradient: inputGradient)
+    let dxv = vProj.backward(dv, inputGradient: inputGradient)
+    guard inputGradient, var dx = dxq else { return nil }
+    dx.add(dxk!)
+    dx.add(dxv!)
+    return dx
   }
 }

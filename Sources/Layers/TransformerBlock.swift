@@ -20,10 +20,23 @@ public final class TransformerBlock: ParameterContainer {
     layerNorm1.parameters + attention.parameters + layerNorm2.parameters + mlp.parameters
   }
 
-  public func forward(_ x: Tensor) -> Tensor {
+  public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
     var h = x
-    h.add(attention.forward(layerNorm1.forward(x)))
-    h.add(mlp.forward(layerNorm2.forward(h)))
-    return h
+    h.add(attention.forward(layerNorm1.forward(x, training: training), training: training))
+    var out = h
+    out.add(mlp.forward(layerNorm2.forward(h, training: training), training: training))
+    return out
+  }
+
+  /// dy: [B, T, C] → dx (when `inputGradient`). Gradients land in every trainable parameter.
+  public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+    var dh = dy  // residual path
+    dh.add(layerNorm2.backward(mlp.backward(dy, inputGradient: true)!, inputGradient: true)!)
+    let dAttnIn = attention.backward(dh, inputGradient: inputGradient || layerNorm1.hasTrainableParameters)
+    let dx = dAttnIn.flatMap { layerNorm1.backward($0, inputGradient: inputGradient) }
+    guard inputGradient else { return nil }
+    var out = dh
+    out.add(dx!)
+    return out
   }
 }

@@ -64,3 +64,21 @@ public enum Activation: String, Sendable, CaseIterable {
   }
 
 }
+
+extension Activation {
+  /// Multiplies `grad` by f'(x) element-wise, in place (the activation's backward).
+  public func backward(x: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, count: Int) {
+    let xs = UnsafeSendable(x), gs = UnsafeSendable(grad), f = self
+    Parallel.forEach(count, grain: 16384) { range in
+      let xp = xs.pointer, g = gs.pointer
+      if f == .quickGELU {
+        for i in range {
+          let v = xp[i], s = 1 / (1 + FastMath.exp(-1.702 * v))
+          g[i] *= s + 1.702 * v * s * (1 - s)
+        }
+      } else {
+        for i in range { g[i] *= f.derivative(xp[i]) }
+      }
+    }
+  }
+}

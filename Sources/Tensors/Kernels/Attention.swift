@@ -40,3 +40,42 @@ public enum AttentionKernel {
     }
   }
 }
+
+extension AttentionKernel {
+  /// Gradients of `forward` given its probabilities P ([B, H, T, T]) and dO.
+  /// Per (batch, head): dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP − rowsum(dP ∘ P)), dQ = scale·dS K,
+  /// dK = scale·dSᵀ Q. All of dq, dk, dv, dout: [B, T, H·Dh]; dq/dk/dv are overwritten.
+  public static func backward(
+    dout: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    probs: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+    dv: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int, scale: Float
+  ) {
+    let width = heads * headDim, t = tokens
+    let dos = UnsafeSendable(dout), qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
+    let ps = UnsafeSendable(probs), dqs = UnsafeSendable(dq), dks = UnsafeSendable(dk), dvs = UnsafeSendable(dv)
+    BLAS.singleThreaded {
+      Parallel.forEach(batch * heads) { range in
+        let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // dP, then dS in place
+        defer { dp.deallocate() }
+        for bh in range {
+          let base = (bh / heads) * t * width + (bh % heads) * headDim
+          let p = ps.pointer + bh * t * t
+          BLAS.gemm(transA: true, m: t, n: headDim, k: t, a: p, lda: t, b: dos.pointer + base, ldb: width,
+                    c: dvs.pointer + base, ldc: width)
+          BLAS.gemm(transB: true, m: t, n: t, k: headDim, a: dos.pointer + base, lda: width,
+                    b: vs.pointer + base, ldb: width, c: dp, ldc: t)
+          for i in 0..<t {
+            let pr = p + i * t, dr = dp + i * t
+            var dot: Float = 0
+            for j in 0..<t { dot += pr[j] * dr[j] }
+            for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+          }
+          BLAS.gemm(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: ks.pointer + base, ldb: width,
+                    c: dqs.pointer + base, ldc: width)
+          BLAS.gemm(transA: true, m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: qs.pointer + base, ldb: width,
+                    c: dks.pointer + base, ldc: width)
+        }
+      }
+    }
+  }
+}

@@ -33,3 +33,39 @@ public struct UnsafeSendable<P>: @unchecked Sendable {
   public let pointer: P
   @inlinable public init(_ pointer: P) { self.pointer = pointer }
 }
+
+extension LayerNormKernel {
+  /// Gradients of layer normalisation given the forward's input, per-row mean and 1/σ.
+  /// dx (optional): [rows, dim] = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ, x̂ = (x − mean)·rstd.
+  /// dGamma += Σ_rows dy·x̂, dBeta += Σ_rows dy (each optional).
+  public static func backward(
+    dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+    gamma: UnsafePointer<Float>, rows: Int, dim: Int,
+    dx: UnsafeMutablePointer<Float>?, dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?
+  ) {
+    if dGamma != nil || dBeta != nil {
+      for r in 0..<rows {
+        let dyr = dy + r * dim, xr = x + r * dim, m = mean[r], s = rstd[r]
+        if let dGamma { for i in 0..<dim { dGamma[i] += dyr[i] * (xr[i] - m) * s } }
+        if let dBeta { for i in 0..<dim { dBeta[i] += dyr[i] } }
+      }
+    }
+    guard let dx else { return }
+    let dys = UnsafeSendable(dy), xs = UnsafeSendable(x), ms = UnsafeSendable(mean), rs = UnsafeSendable(rstd)
+    let gs = UnsafeSendable(gamma), dxs = UnsafeSendable(dx)
+    Parallel.forEach(rows, grain: max(1, 8192 / max(dim, 1))) { range in
+      for r in range {
+        let dyr = dys.pointer + r * dim, xr = xs.pointer + r * dim, out = dxs.pointer + r * dim
+        let m = ms.pointer[r], s = rs.pointer[r], g = gs.pointer
+        var sumG: Float = 0, sumGX: Float = 0
+        for i in 0..<dim {
+          let gi = dyr[i] * g[i]
+          sumG += gi
+          sumGX += gi * (xr[i] - m) * s
+        }
+        let meanG = sumG / Float(dim), meanGX = sumGX / Float(dim)
+        for i in 0..<dim { out[i] = s * (dyr[i] * g[i] - meanG - (xr[i] - m) * s * meanGX) }
+      }
+    }
+  }
+}
