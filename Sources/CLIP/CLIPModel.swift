@@ -72,19 +72,35 @@ public final class CLIPModel: ParameterContainer {
   }
 
   /// Projected image features before L2 normalisation (`get_image_features`).
-  /// pixels: [B, channels, S, S] → [B, projection_dim]
-  public func imageFeatures(_ pixels: Tensor) throws -> Tensor {
+  /// pixels: [B, channels, S, S] → [B, projection_dim]. With `training`, keeps what
+  /// `backwardImageFeatures` needs (one training forward per backward).
+  public func imageFeatures(_ pixels: Tensor, training: Bool = false) throws -> Tensor {
     let v = config.vision
     guard pixels.rank == 4, pixels.shape[1] == v.numChannels, pixels.shape[2] == v.imageSize, pixels.shape[3] == v.imageSize else {
       throw CLIPError(file: "", "pixel values have shape \(pixels.shape); the model takes [B, \(v.numChannels), \(v.imageSize), \(v.imageSize)]")
     }
-    return visualProjection.forward(vision.forward(pixels))
+    return visualProjection.forward(vision.forward(pixels, training: training), training: training)
+  }
+
+  /// grad: [B, projection_dim], d(loss)/d(image features) → gradients in every trainable parameter.
+  public func backwardImageFeatures(_ grad: Tensor) {
+    if let dPooled = visualProjection.backward(grad, inputGradient: vision.hasTrainableParameters) {
+      vision.backward(dPooled)
+    }
+  }
+
+  /// grad: [B, projection_dim], d(loss)/d(text features) → gradients in every trainable parameter.
+  public func backwardTextFeatures(_ grad: Tensor) {
+    if let dPooled = textProjection.backward(grad, inputGradient: text.hasTrainableParameters) {
+      text.backward(dPooled)
+    }
   }
 
   /// Projected text features before L2 normalisation (`get_text_features`).
-  /// ids: B token sequences (with start/end tokens, unpadded) → [B, projection_dim]
-  public func textFeatures(_ ids: [[Int]]) throws -> Tensor {
+  /// ids: B token sequences (with start/end tokens, unpadded) → [B, projection_dim]. With
+  /// `training`, keeps what `backwardTextFeatures` needs.
+  public func textFeatures(_ ids: [[Int]], training: Bool = false) throws -> Tensor {
     try text.validate(ids)
-    return textProjection.forward(text.forward(ids))
+    return textProjection.forward(text.forward(ids, training: training), training: training)
   }
 }

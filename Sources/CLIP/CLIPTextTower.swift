@@ -9,6 +9,8 @@ public final class CLIPTextTower: ParameterContainer {
   public let positionEmbedding: Embedding  // [maxPositions, C]
   public let blocks: [TransformerBlock]
   public let finalLayerNorm: LayerNorm
+  /// Training-forward state: batch, padded length, pooled positions, lowest block that runs backward.
+  private var cache: (batch: Int, tokens: Int, pooled: [Int], lowestBlock: Int)?
 
   public init(_ config: CLIPTextConfig) {
     self.config = config
@@ -55,24 +57,49 @@ public final class CLIPTextTower: ParameterContainer {
   /// Sequences are right-padded to the longest in the batch; the causal mask makes padding
   /// invisible to every position up to the pooled token, so results are exact.
   /// Precondition: `validate(ids)` passes.
-  public func forward(_ batch: [[Int]], hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
+  ///
+  /// With `training`, layers from the lowest one that has trainable parameters upwards keep what
+  /// `backward` needs; frozen layers below run as in inference.
+  public func forward(_ batch: [[Int]], training: Bool = false, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
     let b = batch.count, t = batch.map(\.count).max() ?? 0, c = config.hiddenSize
+    let embeddingsTrain = tokenEmbedding.hasTrainableParameters || positionEmbedding.hasTrainableParameters
+    let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
     let padded = batch.flatMap { $0 + Array(repeating: config.eosTokenId == 2 ? 0 : config.eosTokenId, count: t - $0.count) }
-    var x = tokenEmbedding.forward(padded).reshaped([b, t, c])  // [B, T, C]
-    let positions = positionEmbedding.forward(Array(0..<t))       // [T, C]
+    var x = tokenEmbedding.forward(padded, training: training).reshaped([b, t, c])  // [B, T, C]
+    let positions = positionEmbedding.forward(Array(0..<t), training: training)     // [T, C]
     for i in 0..<b {
       for j in 0..<(t * c) { x.data[i * t * c + j] += positions.data[j] }
     }
     hiddenStates?(x)
-    for block in blocks {
-      x = block.forward(x)
+    for (i, block) in blocks.enumerated() {
+      x = block.forward(x, training: training && i >= lowest)
       hiddenStates?(x)
     }
     var pooled = Tensor(zeros: [b, c])
-    for (i, ids) in batch.enumerated() {
-      let at = poolingIndex(ids)
-      for j in 0..<c { pooled.data[i * c + j] = x.data[(i * t + at) * c + j] }
+    let at = batch.map(poolingIndex)
+    for i in 0..<b {
+      for j in 0..<c { pooled.data[i * c + j] = x.data[(i * t + at[i]) * c + j] }
     }
-    return finalLayerNorm.forward(pooled)  // LayerNorm is per-token, so pooling first is exact
+    cache = training ? (b, t, at, lowest) : nil
+    return finalLayerNorm.forward(pooled, training: training)  // LayerNorm is per-token, so pooling first is exact
+  }
+
+  /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter.
+  public func backward(_ dPooled: Tensor) {
+    guard let (b, t, at, lowest) = cache else { preconditionFailure("text tower: backward without a training forward") }
+    cache = nil
+    let c = config.hiddenSize
+    guard let dPool = finalLayerNorm.backward(dPooled, inputGradient: lowest < blocks.count) else { return }
+    var dx = Tensor(zeros: [b, t, c])  // only each text's pooled token reaches the output
+    for i in 0..<b { for j in 0..<c { dx.data[(i * t + at[i]) * c + j] = dPool.data[i * c + j] } }
+    for i in stride(from: blocks.count - 1, through: max(lowest, 0), by: -1) {
+      guard let next = blocks[i].backward(dx, inputGradient: i > lowest) else { return }
+      dx = next
+    }
+    guard lowest < 0 else { return }
+    tokenEmbedding.backward(dx.reshaped([b * t, c]))
+    var dPositions = Tensor(zeros: [t, c])
+    for i in 0..<b { for k in 0..<(t * c) { dPositions.data[k] += dx.data[i * t * c + k] } }
+    positionEmbedding.backward(dPositions)
   }
 }

@@ -12,6 +12,9 @@ public final class CLIPVisionTower: ParameterContainer {
   public let preLayerNorm: LayerNorm
   public let blocks: [TransformerBlock]
   public let postLayerNorm: LayerNorm
+  /// Training-forward state: im2col columns (for the patch-weight gradient), batch size, and the
+  /// index of the lowest block that runs backward.
+  private var cache: (columns: Tensor?, batch: Int, lowestBlock: Int)?
 
   public init(_ config: CLIPVisionConfig) {
     self.config = config
@@ -34,8 +37,16 @@ public final class CLIPVisionTower: ParameterContainer {
       + blocks.flatMap(\.parameters) + postLayerNorm.parameters
   }
 
+  /// True when the embeddings or `pre_layrnorm` train, so backward must reach below block 0.
+  var embeddingsTrain: Bool {
+    classEmbedding.trainable || patchEmbedding.trainable || positionEmbedding.hasTrainableParameters
+      || preLayerNorm.hasTrainableParameters
+  }
+
   /// pixels: [B, channels, S, S] → token embeddings before `pre_layrnorm`: [B, 1 + g², C]
-  public func embed(_ pixels: Tensor) -> Tensor {
+  public func embed(_ pixels: Tensor) -> Tensor { embed(pixels, keepColumns: nil) }
+
+  private func embed(_ pixels: Tensor, keepColumns: ((Tensor) -> Void)?) -> Tensor {
     let b = pixels.shape[0], ch = config.numChannels, s = config.imageSize, p = config.patchSize
     let g = config.gridSize, c = config.hiddenSize, patchLen = ch * p * p, tokens = g * g + 1
     // im2col: [B·g², ch·p·p], each row ordered (channel, ky, kx) like the conv weight.
@@ -59,6 +70,7 @@ public final class CLIPVisionTower: ParameterContainer {
       }
     }
     let patches = columns.matmul(transposed: patchEmbedding.value.reshaped([c, patchLen]))  // [B·g², C]
+    keepColumns?(columns)
     var x = Tensor(zeros: [b, tokens, c])
     x.data.withUnsafeMutableBufferPointer { xp in
       patches.data.withUnsafeBufferPointer { pp in
@@ -83,18 +95,65 @@ public final class CLIPVisionTower: ParameterContainer {
   /// pixels: [B, channels, S, S] → pooled CLS features after `post_layernorm`: [B, C].
   /// `hiddenStates`, when given, receives the input of every block and the last block's output
   /// (what transformers returns as `hidden_states`).
-  public func forward(_ pixels: Tensor, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
-    var x = preLayerNorm.forward(embed(pixels))  // [B, T, C]
+  ///
+  /// With `training`, layers from the lowest one that has trainable parameters upwards keep what
+  /// `backward` needs; frozen layers below run as in inference.
+  public func forward(_ pixels: Tensor, training: Bool = false, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
+    let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
+    var columns: Tensor?
+    let keep = training && patchEmbedding.trainable ? { columns = $0 } : nil as ((Tensor) -> Void)?
+    var x = preLayerNorm.forward(embed(pixels, keepColumns: keep), training: training && lowest < 0)  // [B, T, C]
     hiddenStates?(x)
-    for block in blocks {
-      x = block.forward(x)
+    for (i, block) in blocks.enumerated() {
+      x = block.forward(x, training: training && i >= lowest)
       hiddenStates?(x)
     }
+    cache = training ? (columns, pixels.shape[0], lowest) : nil
     let b = x.shape[0], t = x.shape[1], c = x.shape[2]
     var cls = Tensor(zeros: [b, c])
     for i in 0..<b {
       for j in 0..<c { cls.data[i * c + j] = x.data[i * t * c + j] }
     }
-    return postLayerNorm.forward(cls)
+    return postLayerNorm.forward(cls, training: training)
+  }
+
+  /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter.
+  public func backward(_ dPooled: Tensor) {
+    guard let (columns, b, lowest) = cache else { preconditionFailure("vision tower: backward without a training forward") }
+    cache = nil
+    let c = config.hiddenSize, t = config.tokenCount
+    let needBlocks = lowest < blocks.count
+    guard let dCLS = postLayerNorm.backward(dPooled, inputGradient: needBlocks) else { return }
+    var dx = Tensor(zeros: [b, t, c])  // only the CLS token reaches the pooled output
+    for i in 0..<b { for j in 0..<c { dx.data[i * t * c + j] = dCLS.data[i * c + j] } }
+    for i in stride(from: blocks.count - 1, through: max(lowest, 0), by: -1) {
+      guard let next = blocks[i].backward(dx, inputGradient: i > lowest) else { return }
+      dx = next
+    }
+    guard lowest < 0, let dEmbed = preLayerNorm.backward(dx, inputGradient: true) else { return }  // [B, T, C]
+    if classEmbedding.trainable {
+      classEmbedding.accumulateGradient { g in for i in 0..<b { for j in 0..<c { g[j] += dEmbed.data[i * t * c + j] } } }
+    }
+    if positionEmbedding.weight.trainable {
+      positionEmbedding.weight.accumulateGradient { g in
+        for i in 0..<b { for k in 0..<(t * c) { g[k] += dEmbed.data[i * t * c + k] } }
+      }
+    }
+    if patchEmbedding.trainable, let columns {
+      // dW [C, patchLen] += dPatchesᵀ [C, B·g²] · columns [B·g², patchLen]
+      var dPatches = Tensor(uninitialized: [b * (t - 1), c])
+      for i in 0..<b {
+        for k in 0..<((t - 1) * c) { dPatches.data[i * (t - 1) * c + k] = dEmbed.data[i * t * c + c + k] }
+      }
+      let patchLen = columns.shape[1], rows = b * (t - 1)
+      dPatches.data.withUnsafeBufferPointer { dp in
+        columns.data.withUnsafeBufferPointer { cp in
+          patchEmbedding.accumulateGradient { g in
+            BLAS.gemm(transA: true, m: c, n: patchLen, k: rows, a: dp.baseAddress!, lda: c, b: cp.baseAddress!, ldb: patchLen,
+                      beta: 1, c: g, ldc: patchLen)
+          }
+        }
+      }
+    }
   }
 }
