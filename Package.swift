@@ -43,6 +43,7 @@ let package = Package(
     .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Tensors", "SafeTensors", "Preprocessing"]),
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors", "Evaluation"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation"]),
   ],
   swiftLanguageModes: [.v5]
