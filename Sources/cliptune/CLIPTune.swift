@@ -6,5 +6,5 @@ struct CLIPTune: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cliptune",
     abstract: "Adapt CLIP models to your images and captions, and measure what it bought.",
-    subcommands: [Embed.self, Tokenize.self, Eval.self, ZeroShotCommand.self, Bench.self])
+    subcommands: [Embed.self, Tokenize.self, Train.self, Merge.self, Eval.self, ZeroShotCommand.self, Bench.self])
 }

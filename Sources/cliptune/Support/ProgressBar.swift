@@ -7,6 +7,8 @@ final class ProgressBar {
   let unit: String
   private let start = Date()
   private let enabled: Bool
+  /// True when drawing to a terminal (otherwise `update` draws nothing).
+  var isTerminal: Bool { enabled }
   private var lastDraw = Date.distantPast
 
   init(_ label: String, total: Int, unit: String = "it") {
@@ -17,7 +19,10 @@ final class ProgressBar {
   }
 
   /// Redraws with `done` of `total` finished (at most ~10 times a second, always at the end).
-  func update(_ done: Int) {
+  func update(_ done: Int) { update(done, detail: "") }
+
+  /// Redraws with an extra status text (loss, pairs/s) after the counts.
+  func update(_ done: Int, detail: String) {
     guard enabled else { return }
     let now = Date()
     guard done >= total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
@@ -27,7 +32,7 @@ final class ProgressBar {
     let eta = rate > 0 ? Double(total - done) / rate : 0
     let width = 24, filled = min(width, width * done / max(total, 1))
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-    let line = "\(label) \(bar) \(done)/\(total)  \(String(format: "%.1f", rate)) \(unit)/s  "
+    let line = "\(label) \(bar) \(done)/\(total)  " + (detail.isEmpty ? "\(String(format: "%.1f", rate)) \(unit)/s  " : detail + "  ")
       + (done >= total ? "in \(Self.clock(elapsed))" : "ETA \(Self.clock(eta))")
     FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (done >= total ? "\n" : "")).utf8))
   }

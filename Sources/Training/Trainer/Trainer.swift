@@ -1,0 +1,171 @@
+import CLIP
+import Datasets
+import Evaluation
+import Foundation
+import Layers
+import PEFT
+import SafeTensors
+import Tensors
+
+/// Progress of a run, reported after every optimiser step.
+public struct TrainingProgress: Sendable {
+  public var step: Int
+  public var totalSteps: Int
+  public var epoch: Int
+  public var loss: Float
+  public var pairsPerSecond: Double
+  public var elapsed: Double
+}
+
+/// What a finished run produced.
+public struct TrainingSummary {
+  public var steps: Int
+  public var finalLoss: Float?
+  public var evaluations: [EvaluationRecord]
+  /// The PEFT adapter folder (LoRA) or merged HF model folder (full fine-tuning).
+  public var output: URL
+  public var report: URL
+}
+
+/// Contrastive fine-tuning of a CLIP model (LoRA or full), writing a run folder:
+/// `config.json` (every resolved setting), `metrics.jsonl`, `checkpoints/`, the final `adapter/`
+/// (PEFT format) or `model/` (merged HF checkpoint), and `report.html`.
+public final class Trainer {
+  let setup: TrainingSetup
+  public let runFolder: URL
+  let metrics: MetricsLog
+  let checkpoints: CheckpointStore
+  /// Optimiser steps taken.
+  public private(set) var step = 0
+  private var lastLoss: Float?
+  private var evaluations: [EvaluationRecord] = []
+  private var elapsedBefore: Double = 0  // seconds spent before a resume
+  /// Features of the latest evaluation (for the report's heat map and examples).
+  var lastFeatures: Validation.Features?
+
+  /// Starts a new run in `options.output` (which must not hold a run already).
+  public convenience init(options: TrainingOptions) throws {
+    let folder = URL(fileURLWithPath: options.output)
+    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) {
+      throw TrainingError(file: folder.path, "already holds a run; use --resume \(folder.path) to continue it, or choose another --output")
+    }
+    try self.init(options: options, folder: folder)
+    try Self.writeConfig(options, to: folder)
+  }
+
+  /// Continues the run in `folder` from its latest checkpoint (or from the start if it has none),
+  /// with the settings in its `config.json`.
+  public static func resume(_ folder: URL) throws -> Trainer {
+    let configURL = folder.appendingPathComponent("config.json")
+    guard let data = try? Data(contentsOf: configURL) else {
+      throw TrainingError(file: configURL.path, "no run to resume here (config.json is missing)")
+    }
+    let options: TrainingOptions
+    do { options = try JSONDecoder().decode(TrainingOptions.self, from: data) } catch {
+      throw TrainingError(file: configURL.path, "not a ClipTune run config: \(error)")
+    }
+    let trainer = try Trainer(options: options, folder: folder)
+    if let checkpoint = trainer.checkpoints.latest() { try trainer.restore(from: checkpoint) }
+    try MetricsLog.truncate(trainer.metrics.url, keepingThroughStep: trainer.step)
+    return trainer
+  }
+
+  private init(options: TrainingOptions, folder: URL) throws {
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+      throw TrainingError(file: folder.path, "cannot create the run folder: \(error.localizedDescription)")
+    }
+    setup = try TrainingSetup(options)
+    runFolder = folder
+    checkpoints = CheckpointStore(folder: folder.appendingPathComponent("checkpoints"), keep: options.keepCheckpoints)
+    metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"))
+  }
+
+  static func writeConfig(_ options: TrainingOptions, to folder: URL) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    do { try encoder.encode(options).write(to: folder.appendingPathComponent("config.json"), options: .atomic) } catch {
+      throw TrainingError(file: folder.appendingPathComponent("config.json").path, "cannot write: \(error.localizedDescription)")
+    }
+  }
+
+  public var options: TrainingOptions { setup.options }
+  public var totalSteps: Int { setup.totalSteps }
+  public var model: CLIPModel { setup.pipeline.model }
+  /// PEFT's trainable-parameter line for this run's model.
+  public var trainableSummary: String { setup.summary.description }
+
+  /// Trains until `totalSteps`, evaluating every `evalEvery` steps and at the end, saving a
+  /// checkpoint every `saveEvery` steps and at the end, then writes the final weights and report.
+  public func run(progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
+    let started = Date()
+    var pairs = 0
+    if step == 0, setup.validation != nil, options.evalEvery != nil { try evaluate() }
+    while step < totalSteps {
+      let t0 = Date()
+      let micro = try (0..<options.accumulate).map { _ in try setup.batches.next() }
+      let epoch = micro[0].position.epoch
+      let loss = try accumulateGradients(micro)
+      guard loss.isFinite, gradientsAreFinite(setup.trainable) else { throw nonFinite(loss: loss, epoch: epoch) }
+      let norm = options.gradientClip.map { clipGradientNorm(setup.trainable, maxNorm: Float($0)) } ?? gradientNorm(setup.trainable)
+      let lr = setup.schedule.learningRate(step: step)
+      setup.optimizer.step(setup.trainable, lr: lr)
+      if model.logitScale.trainable { clampLogitScale(model.logitScale) }
+      for p in setup.trainable { p.zeroGradient() }
+      model.logitScale.zeroGradient()
+      step += 1
+      lastLoss = loss
+      let seconds = Date().timeIntervalSince(t0)
+      let stepPairs = micro.reduce(0) { $0 + $1.count }
+      pairs += stepPairs
+      try metrics.append(.object([
+        ("step", .integer(step)), ("epoch", .integer(epoch)), ("loss", .number(Double(loss))), ("lr", .number(Double(lr))),
+        ("seconds", .number(seconds)), ("pairs_per_s", .number(Double(stepPairs) / seconds)),
+        ("grad_norm", .number(Double(norm))), ("logit_scale", .number(Double(model.logitScale.value.data[0]))),
+      ]))
+      let elapsed = Date().timeIntervalSince(started)
+      progress?(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: loss,
+                                 pairsPerSecond: Double(pairs) / max(elapsed, 1e-9), elapsed: elapsedBefore + elapsed))
+      if let every = options.evalEvery, step % every == 0, step < totalSteps, setup.validation != nil { try evaluate() }
+      if step % options.saveEvery == 0 || step == totalSteps { try saveCheckpoint() }
+    }
+    if setup.validation != nil { try evaluate() }
+    let output = try writeFinalWeights()
+    let report = try writeReport()
+    setup.batches.close()
+    return TrainingSummary(steps: step, finalLoss: lastLoss, evaluations: evaluations, output: output, report: report)
+  }
+
+  private func nonFinite(loss: Float, epoch: Int) -> TrainingError {
+    let checkpoint = checkpoints.latest().map { "the last good checkpoint is \($0.path) (resume with --resume \(runFolder.path))" }
+      ?? "no checkpoint was written yet"
+    let what = loss.isFinite ? "a gradient became \(Float.nan) or infinite" : "the loss became \(loss)"
+    return TrainingError("\(what) at step \(step + 1) (epoch \(epoch)); stopping. Nothing of this step was applied; \(checkpoint). Try a lower --lr or --grad-clip.")
+  }
+
+  /// Evaluates on the validation split and logs it.
+  @discardableResult
+  func evaluate() throws -> EvaluationRecord {
+    guard let dataset = setup.validation else { throw TrainingError("no validation split") }
+    let features = try Validation.Features(pipeline: setup.pipeline, dataset: dataset)
+    let record = EvaluationRecord(step: step, split: options.valSplit ?? "val",
+                                  loss: features.loss(batchSize: options.batchSize * options.accumulate,
+                                                      logitScale: model.logitScale.value.data[0]),
+                                  retrieval: features.retrieval)
+    lastFeatures = features
+    evaluations.append(record)
+    try metrics.append(record.orderedJSON)
+    return record
+  }
+
+  /// Writes the final adapter (LoRA, PEFT format) or merged model (full) into the run folder.
+  func writeFinalWeights() throws -> URL {
+    if let adapter = setup.adapter {
+      let url = runFolder.appendingPathComponent("adapter")
+      try adapter.save(to: url)
+      return url
+    }
+    let url = runFolder.appendingPathComponent("model")
+    try MergedCheckpoint.write(model, to: url, copyingFrom: URL(fileURLWithPath: options.model))
+    return url
+  }
+}

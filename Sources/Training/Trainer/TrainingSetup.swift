@@ -1,0 +1,103 @@
+import CLIP
+import Datasets
+import Foundation
+import Layers
+import PEFT
+import Preprocessing
+
+/// Everything a run needs, built from `TrainingOptions`: the model with its method applied
+/// (LoRA wrappers or unfrozen weights), the trainable parameters, the optimiser, the schedule and
+/// the data streams.
+final class TrainingSetup {
+  let options: TrainingOptions
+  let pipeline: CLIPPipeline
+  let adapter: LoRAAdapter?
+  let trainable: [Parameter]
+  let optimizer: Optimizer
+  let schedule: LRSchedule
+  let batches: TrainingBatches
+  let validation: RetrievalDataset?
+  /// Optimiser steps per epoch (micro-batches per epoch ÷ accumulation).
+  let stepsPerEpoch: Int
+  let totalSteps: Int
+
+  init(_ options: TrainingOptions) throws {
+    try options.validate()
+    self.options = options
+    let modelDir = URL(fileURLWithPath: options.model)
+    pipeline = try CLIPPipeline.load(modelDirectory: modelDir)
+    let model = pipeline.model
+    switch options.method {
+    case .lora:
+      if let initial = options.initialAdapter {
+        adapter = try AdapterFolder.load(adapterDirectory: URL(fileURLWithPath: initial), onto: model, trainable: true,
+                                         dropoutRNG: DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03))
+      } else {
+        adapter = try LoRA.apply(Self.loraConfig(options), to: model, seed: options.seed)
+      }
+      adapter!.baseModelNameOrPath = options.model
+      trainable = adapter!.parameters
+    case .full:
+      adapter = nil
+      for p in model.parameters {
+        let tower = p.name.hasPrefix("vision_model.") || p.name.hasPrefix("visual_projection.") ? "vision"
+          : p.name.hasPrefix("text_model.") || p.name.hasPrefix("text_projection.") ? "text" : "shared"
+        p.trainable = !options.freeze.contains(tower)
+      }
+      trainable = model.parameters.filter(\.trainable)
+    }
+    guard !trainable.isEmpty else { throw TrainingError("nothing to train: every parameter is frozen") }
+
+    let dataURL = URL(fileURLWithPath: options.data)
+    let imageRoot = options.imageRoot.map { URL(fileURLWithPath: $0) }
+    let train = try RetrievalDataset.load(dataURL, imageRoot: imageRoot, split: options.trainSplit)
+    validation = try options.valSplit.map { try RetrievalDataset.load(dataURL, imageRoot: imageRoot, split: $0) }
+    let batchOptions = TrainingBatchOptions(
+      batchSize: options.batchSize, seed: options.seed, shuffle: options.shuffle,
+      captions: Self.captionSampling(options.captions), dropLast: true,
+      transform: options.augment == .none ? .none : .cropFlip(scale: options.cropScale[0]...options.cropScale[1]),
+      contextLength: model.config.text.maxPositionEmbeddings)
+    batches = try TrainingBatches(dataset: train, tokenizer: try pipeline.tokenizer(), preprocessor: pipeline.preprocessor,
+                                  options: batchOptions)
+    stepsPerEpoch = batches.stepsPerEpoch / options.accumulate
+    guard stepsPerEpoch >= 1 else {
+      throw TrainingError(file: options.data, "one optimiser step needs \(options.batchSize * options.accumulate) training pairs; the \(options.trainSplit) split gives \(batches.samplesPerEpoch)")
+    }
+    totalSteps = options.maxSteps ?? options.epochs * stepsPerEpoch
+
+    let lr = Float(options.learningRate)
+    switch options.optimizer {
+    case .adamw:
+      optimizer = AdamW(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay)
+    case .adam:
+      optimizer = Adam(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay)
+    case .sgd:
+      optimizer = SGD(lr: lr, momentum: options.momentum, weightDecay: options.weightDecay)
+    }
+    let decay: LRSchedule.Decay
+    switch options.schedule {
+    case .constant: decay = .constant
+    case .cosine: decay = .cosine(totalSteps: max(totalSteps, options.warmupSteps))
+    case .step: decay = .stepDecay(gamma: options.gamma, everyEpochs: options.stepSizeEpochs, stepsPerEpoch: stepsPerEpoch)
+    }
+    schedule = LRSchedule(baseLR: lr, warmupSteps: options.warmupSteps, decay: decay)
+  }
+
+  static func loraConfig(_ o: TrainingOptions) -> LoRAConfig {
+    LoRAConfig(rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout,
+               targetModules: o.loraTargetRegex.map { .pattern($0) } ?? .names(o.loraTargets),
+               towers: o.towers.count == 2 ? .both : (o.towers[0] == "vision" ? .vision : .text),
+               useRSLoRA: o.rsLoRA)
+  }
+
+  static func captionSampling(_ mode: TrainingOptions.CaptionMode) -> CaptionSampling {
+    switch mode {
+    case .random: return .random
+    case .first: return .first
+    case .all: return .all
+    }
+  }
+
+  /// The trainable-parameter summary in PEFT's words.
+  var summary: TrainableSummary { TrainableSummary(pipeline.model.parameters) }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `cliptune train`: contrastive fine-tuning (LoRA or full) into a run folder.
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fine-tune a CLIP model on captioned images (LoRA or full), writing a run folder.",
+    discussion: """
+      The run folder gets config.json (every resolved setting), metrics.jsonl (one line per step and
+      per evaluation), checkpoints/ (every --save-every steps), the final adapter/ (PEFT format) or
+      model/ (merged HF checkpoint for --method full) and report.html. --resume RUN_DIR continues a
+      killed run from its latest checkpoint with the settings in its config.json.
+      """)
+
+  @Option(help: "Hugging Face CLIP folder to start from.") var model: String?
+  @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String?
+  @Option(help: "Folder the image paths are relative to.") var imageRoot: String?
+  @Option(help: "Run folder to create.") var output: String?
+  @Option(help: "Continue the run in this folder from its latest checkpoint (other options come from its config.json).") var resume: String?
+
+  @Option(help: "lora or full.") var method: TrainingOptions.Method = .lora
+  @Option(help: "LoRA rank r.") var loraRank: Int = 16
+  @Option(help: "LoRA alpha (scaling alpha/r).") var loraAlpha: Double = 32
+  @Option(help: "Dropout on the LoRA input.") var loraDropout: Double = 0.1
+  @Option(help: "Module-name suffixes to adapt (comma-separated), or a regex over full module names with --lora-targets-regex.")
+  var loraTargets: String = "q_proj,k_proj,v_proj,out_proj,fc1,fc2"
+  @Flag(help: "Treat --lora-targets as one regex matched against full module names (PEFT's string form).") var loraTargetsRegex = false
+  @Option(help: "Towers to adapt: vision,text.") var towers: String = "vision,text"
+  @Flag(help: "Rank-stabilised LoRA: scaling alpha/√r.") var rslora = false
+  @Option(help: "Start from this PEFT adapter folder instead of a fresh LoRA.") var adapter: String?
+  @Option(help: "Full fine-tuning: keep these towers frozen (vision, text).") var freeze: String?
+
+  @Option(help: "adamw, adam or sgd.") var optimizer: TrainingOptions.OptimizerKind = .adamw
+  @Option(help: "Peak learning rate.") var lr: Double = 1e-4
+  @Option(help: "Adam betas.") var betas: String = "0.9,0.999"
+  @Option(help: "Adam epsilon.") var eps: Double = 1e-8
+  @Option(help: "Weight decay (decoupled for AdamW, L2 for Adam and SGD).") var weightDecay: Double = 0.01
+  @Option(help: "SGD momentum.") var momentum: Double = 0.9
+  @Option(help: "cosine, step or constant.") var schedule: TrainingOptions.ScheduleKind = .cosine
+  @Option(help: "Linear warmup steps.") var warmupSteps: Int = 0
+  @Option(help: "Step schedule: epochs between decays.") var stepSize: Int = 5
+  @Option(help: "Step schedule: factor per decay.") var gamma: Double = 0.5
+  @Option(help: "Clip the total gradient norm to this.") var gradClip: Double?
+  @Option(help: "Epochs over the training split.") var epochs: Int = 1
+  @Option(help: "Stop after this many optimiser steps.") var maxSteps: Int?
+  @Option(help: "Pairs per micro-batch.") var batchSize: Int = 8
+  @Option(help: "Micro-batches per optimiser step.") var accumulate: Int = 1
+  @Option(help: "exact (one contrastive loss over the whole accumulated batch) or mean.") var accumulateMode: TrainingOptions.AccumulationMode = .exact
+
+  @Option(help: "Training split (Karpathy JSON).") var trainSplit: String = "train"
+  @Option(help: "Validation split, or 'none'.") var valSplit: String = "val"
+  @Option(help: "random (a fresh caption per epoch), first, or all (every caption is a pair).") var captions: TrainingOptions.CaptionMode = .random
+  @Option(help: "none or crop-flip (RandomResizedCrop + horizontal flip).") var augment: TrainingOptions.Augmentation = .none
+  @Option(help: "RandomResizedCrop scale range.") var cropScale: String = "0.08,1.0"
+  @Flag(help: "Keep file order (no shuffling).") var noShuffle = false
+  @Option(help: "Random seed (data order, captions, augmentation, LoRA init and dropout).") var seed: UInt64 = 0
+  @Option(help: "Save a checkpoint every N steps.") var saveEvery: Int = 500
+  @Option(help: "Evaluate on the validation split every N steps (and always at the end).") var evalEvery: Int?
+  @Option(help: "Checkpoints to keep.") var keepCheckpoints: Int = 2
+  @Flag(help: "Print the trainable-parameter summary and exit.") var dryRun = false
+
+  func validate() throws {
+    if resume == nil {
+      guard model != nil, data != nil, output != nil else {
+        throw ValidationError("give --model, --data and --output (or --resume RUN_DIR)")
+      }
+    }
+  }
+
+  func options() throws -> TrainingOptions {
+    var o = TrainingOptions(model: model!, data: data!, output: output!)
+    o.imageRoot = imageRoot
+    o.method = method
+    o.loraRank = loraRank; o.loraAlpha = loraAlpha; o.loraDropout = loraDropout
+    if loraTargetsRegex { o.loraTargetRegex = loraTargets } else { o.loraTargets = list(loraTargets) }
+    o.towers = list(towers); o.rsLoRA = rslora; o.initialAdapter = adapter
+    o.freeze = freeze.map(list) ?? []
+    o.optimizer = optimizer; o.learningRate = lr; o.betas = try numbers(betas, "--betas"); o.eps = eps
+    o.weightDecay = weightDecay; o.momentum = momentum
+    o.schedule = schedule; o.warmupSteps = warmupSteps; o.stepSizeEpochs = stepSize; o.gamma = gamma
+    o.gradientClip = gradClip; o.epochs = epochs; o.maxSteps = maxSteps
+    o.batchSize = batchSize; o.accumulate = accumulate; o.accumulationMode = accumulateMode
+    o.trainSplit = trainSplit; o.valSplit = valSplit == "none" ? nil : valSplit
+    o.captions = captions; o.augment = augment; o.cropScale = try numbers(cropScale, "--crop-scale")
+    o.shuffle = !noShuffle; o.seed = seed
+    o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.keepCheckpoints = keepCheckpoints
+    try o.validate()
+    return o
+  }
+
+  private func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+  private func numbers(_ s: String, _ flag: String) throws -> [Double] {
+    let parts = list(s)
+    let values = parts.compactMap(Double.init)
+    guard values.count == parts.count else { throw ValidationError("\(flag) takes comma-separated numbers, got '\(s)'") }
+    return values
+  }
+
+  func run() throws {
+    let trainer: Trainer
+    if let resume {
+      trainer = try Trainer.resume(URL(fileURLWithPath: resume))
+      FileHandle.standardError.write(Data("resuming \(resume) at step \(trainer.step) of \(trainer.totalSteps)\n".utf8))
+    } else {
+      let o = try options()
+      if dryRun {
+        try DryRun.print(o)
+        return
+      }
+      trainer = try Trainer(options: o)
+    }
+    FileHandle.standardError.write(Data("\(trainer.trainableSummary)\n".utf8))
+    let bar = ProgressBar("train", total: trainer.totalSteps, unit: "step")
+    var lastLine = Date.distantPast
+    let summary = try trainer.run { p in
+      bar.update(p.step, detail: String(format: "loss %.4f  %.1f pairs/s", p.loss, p.pairsPerSecond))
+      if !bar.isTerminal, Date().timeIntervalSince(lastLine) > 10 || p.step == p.totalSteps {
+        lastLine = Date()
+        FileHandle.standardError.write(Data(String(format: "step %d/%d  loss %.4f  %.1f pairs/s\n", p.step, p.totalSteps, p.loss, p.pairsPerSecond).utf8))
+      }
+    }
+    for e in summary.evaluations.suffix(1) {
+      print(String(format: "%@ at step %d: loss %.4f, R@1 image→text %.1f, text→image %.1f, mean cosine %.4f",
+                   e.split, e.step, e.loss, e.retrieval.imageToText.r1, e.retrieval.textToImage.r1, e.retrieval.meanCosine))
+    }
+    print("weights: \(summary.output.path)")
+    print("report:  \(summary.report.path)")
+  }
+}
