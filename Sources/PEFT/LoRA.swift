@@ -44,7 +44,8 @@ public enum LoRA {
     }
     let selected = candidates.filter { config.selects($0.name) }
     guard !selected.isEmpty else {
-      throw PEFTError("every module target_modules \(config.targetModules) selects is excluded by exclude_modules \(config.excludeModules!)")
+      let exclude = config.excludeModules.map { "\($0)" } ?? "none"
+      throw PEFTError("every module target_modules \(config.targetModules) selects is excluded by exclude_modules \(exclude)")
     }
     for slot in selected where !(slot.layer is Linear) {
       let what = slot.layer is LoRALinear ? "already has a LoRA adapter (merge or remove it first)" : "is not a plain Linear layer"

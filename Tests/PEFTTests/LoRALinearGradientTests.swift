@@ -77,9 +77,9 @@ struct LoRALinearGradientTests {
     let dA = try #require(c.layer.loraA.grad), dB = try #require(c.layer.loraB.grad)
 
     let eps: Float = 0.1
-    /// (L(v + eps) − L(v − eps)) / 2eps for element k of a tensor read and written by `get`/`set`;
+    /// (L(v + eps) − L(v − eps)) / 2eps for the value read and written by `get`/`set`;
     /// every forward replays the same dropout masks.
-    func difference(_ k: Int, get: () -> Float, set: (Float) -> Void, x: () -> Tensor) -> Float {
+    func difference(get: () -> Float, set: (Float) -> Void, x: () -> Tensor) -> Float {
       let v = get()
       set(v + eps); rng.state = start; let up = Self.loss(c.layer, x(), c.dy, training: true)
       set(v - eps); rng.state = start; let down = Self.loss(c.layer, x(), c.dy, training: true)
@@ -88,18 +88,18 @@ struct LoRALinearGradientTests {
     }
     var numeric = Tensor(zeros: dA.shape)
     for k in 0..<dA.count {
-      numeric.data[k] = difference(k, get: { c.layer.loraA.value.data[k] }, set: { c.layer.loraA.value.data[k] = $0 }, x: { c.x })
+      numeric.data[k] = difference(get: { c.layer.loraA.value.data[k] }, set: { c.layer.loraA.value.data[k] = $0 }, x: { c.x })
     }
     expectClose(dA, numeric, tolerance: 1e-4, "dA vs finite differences, dropout \(dropout)")
     numeric = Tensor(zeros: dB.shape)
     for k in 0..<dB.count {
-      numeric.data[k] = difference(k, get: { c.layer.loraB.value.data[k] }, set: { c.layer.loraB.value.data[k] = $0 }, x: { c.x })
+      numeric.data[k] = difference(get: { c.layer.loraB.value.data[k] }, set: { c.layer.loraB.value.data[k] = $0 }, x: { c.x })
     }
     expectClose(dB, numeric, tolerance: 1e-4, "dB vs finite differences, dropout \(dropout)")
     var x = c.x
     numeric = Tensor(zeros: dx.shape)
     for k in 0..<dx.count {
-      numeric.data[k] = difference(k, get: { x.data[k] }, set: { x.data[k] = $0 }, x: { x })
+      numeric.data[k] = difference(get: { x.data[k] }, set: { x.data[k] = $0 }, x: { x })
     }
     expectClose(dx, numeric, tolerance: 1e-4, "dx vs finite differences, dropout \(dropout)")
     if dropout > 0 {  // with masks the LoRA part of dx differs from the no-dropout autograd fixture
