@@ -41,6 +41,7 @@ let package = Package(
     .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Tensors", "SafeTensors"]),
     .testTarget(name: "PreprocessingTests", dependencies: ["TestSupport", "Preprocessing", "Tensors", "SafeTensors"]),
     .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Tensors", "SafeTensors", "Preprocessing"]),
+    .testTarget(name: "PEFTTests", dependencies: ["TestSupport", "PEFT", "CLIP", "Layers", "Tensors", "SafeTensors"]),
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Preprocessing", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors", "Evaluation"]),

@@ -1,0 +1,96 @@
+import CLIP
+import Foundation
+import Layers
+import SafeTensors
+import Tensors
+
+extension LoRA {
+  /// Loads a PEFT LoRA adapter folder (written by PEFT's `save_pretrained` or by `LoRAAdapter.save`)
+  /// onto `model`: reads `adapter_config.json` (target_modules as a list or a regex; unknown keys
+  /// ignored) and `adapter_model.safetensors` (F32, F16 or BF16), checks that the weights cover
+  /// exactly the modules the config selects with the right shapes, freezes the base and wraps
+  /// those layers. The LoRA matrices train only if `trainable` (PEFT's `is_trainable`). Errors
+  /// name the file and the module or tensor at fault.
+  @discardableResult
+  public static func load(adapterDirectory dir: URL, onto model: CLIPModel, trainable: Bool = false,
+                          dropoutRNG: DropoutRNG? = nil) throws -> LoRAAdapter {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else {
+      throw PEFTError(file: dir.path, "no such adapter folder")
+    }
+    let configURL = dir.appendingPathComponent(AdapterConfigFile.fileName)
+    let config = try AdapterConfigFile(contentsOf: configURL)
+    let weightsURL = dir.appendingPathComponent(AdapterFolder.weightsFileName)
+    guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+      let hasBin = FileManager.default.fileExists(atPath: dir.appendingPathComponent("adapter_model.bin").path)
+      throw PEFTError(file: weightsURL.path, hasBin
+        ? "missing; the folder has adapter_model.bin (a PyTorch pickle), which ClipTune does not read: re-save with safe_serialization=True"
+        : "no such file (an adapter folder needs adapter_model.safetensors)")
+    }
+    let weights = try SafeTensorsFile(contentsOf: weightsURL)
+    let pairs = try loraPairs(in: weights, model: model)
+
+    let slots: [LinearSlot]
+    do { slots = try targets(config.lora, in: model) } catch let e as PEFTError { throw PEFTError(file: configURL.path, e.message) }
+    let selected = Set(slots.map(\.name))
+    if let extra = pairs.keys.sorted().first(where: { !selected.contains($0) }) {
+      throw PEFTError(file: weightsURL.path, "has weights for module '\(extra)', which target_modules \(config.lora.targetModules) in \(AdapterConfigFile.fileName) does not select")
+    }
+    if let lacking = slots.first(where: { pairs[$0.name] == nil }) {
+      throw PEFTError(file: weightsURL.path, "has no weights for module '\(lacking.name)', which target_modules \(config.lora.targetModules) in \(AdapterConfigFile.fileName) selects")
+    }
+
+    let r = config.lora.rank
+    var tensors: [(Tensor, Tensor)] = []
+    for slot in slots {
+      let base = slot.layer as! Linear, (a, b) = pairs[slot.name]!
+      let A = try weights.tensor(a), B = try weights.tensor(b)
+      for (key, t, want) in [(a, A, [r, base.inFeatures]), (b, B, [base.outFeatures, r])] where t.shape != want {
+        throw PEFTError(file: weightsURL.path, "tensor '\(key)' has shape \(t.shape) but module '\(slot.name)' (\(base.inFeatures) → \(base.outFeatures)) with r = \(r) from \(AdapterConfigFile.fileName) needs \(want)")
+      }
+      tensors.append((A, B))
+    }
+
+    let rng = dropoutRNG ?? DropoutRNG(seed: 0)
+    model.setTrainable(false)
+    var layers: [LoRALinear] = []
+    for (slot, (A, B)) in zip(slots, tensors) {
+      let layer = LoRALinear(wrapping: slot.layer as! Linear, loraA: A, loraB: B, scaling: Float(config.lora.scaling),
+                             dropout: Float(config.lora.dropout), dropoutRNG: rng)
+      layer.loraA.trainable = trainable
+      layer.loraB.trainable = trainable
+      slot.replace(with: layer)
+      layers.append(layer)
+    }
+    return LoRAAdapter(config: config.lora, model: model, layers: layers, dropoutRNG: rng,
+                       baseModelNameOrPath: config.baseModelNameOrPath)
+  }
+
+  /// module → (lora_A key, lora_B key) for every tensor of an adapter file; throws for keys that are
+  /// not LoRA weights, modules the model lacks and incomplete pairs.
+  static func loraPairs(in file: SafeTensorsFile, model: CLIPModel) throws -> [String: (String, String)] {
+    let fileName = file.url.path
+    let known = Set(model.linearSlots.map(\.name))
+    var found: [String: (a: String?, b: String?)] = [:]
+    for key in file.names {
+      guard let (module, which) = AdapterFolder.parse(key) else {
+        throw PEFTError(file: fileName, "unexpected tensor '\(key)': a LoRA adapter holds only base_model.model.<module>.lora_A.weight and .lora_B.weight")
+      }
+      guard known.contains(module) else {
+        let example = model.linearSlots.first?.name ?? ""
+        throw PEFTError(file: fileName, "has weights for module '\(module)', which this model does not have as a Linear layer (its Linear layers are named like '\(example)')")
+      }
+      if which == "lora_A" { found[module, default: (nil, nil)].a = key } else { found[module, default: (nil, nil)].b = key }
+    }
+    guard !found.isEmpty else { throw PEFTError(file: fileName, "holds no LoRA weights") }
+    var pairs: [String: (String, String)] = [:]
+    for (module, keys) in found.sorted(by: { $0.key < $1.key }) {
+      guard let a = keys.a, let b = keys.b else {
+        let missing = keys.a == nil ? "lora_A" : "lora_B"
+        throw PEFTError(file: fileName, "module '\(module)' has \(missing == "lora_A" ? "lora_B" : "lora_A") but no \(missing) (missing '\(AdapterFolder.key(module: module, missing))')")
+      }
+      pairs[module] = (a, b)
+    }
+    return pairs
+  }
+}

@@ -1,1 +1,0 @@
-// The PEFT module: LoRA and other parameter-efficient methods. See docs/architecture.md.
