@@ -36,9 +36,9 @@ public final class Trainer {
   let metrics: MetricsLog
   let checkpoints: CheckpointStore
   /// Optimiser steps taken.
-  public private(set) var step = 0
-  private var lastLoss: Float?
-  private var evaluations: [EvaluationRecord] = []
+  public internal(set) var step = 0
+  var lastLoss: Float?
+  var evaluations: [EvaluationRecord] = []
   private var elapsedBefore: Double = 0  // seconds spent before a resume
   /// Features of the latest evaluation (for the report's heat map and examples).
   var lastFeatures: Validation.Features?

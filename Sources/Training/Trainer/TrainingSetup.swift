@@ -30,7 +30,7 @@ final class TrainingSetup {
     switch options.method {
     case .lora:
       if let initial = options.initialAdapter {
-        adapter = try AdapterFolder.load(adapterDirectory: URL(fileURLWithPath: initial), onto: model, trainable: true,
+        adapter = try LoRA.load(adapterDirectory: URL(fileURLWithPath: initial), onto: model, trainable: true,
                                          dropoutRNG: DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03))
       } else {
         adapter = try LoRA.apply(Self.loraConfig(options), to: model, seed: options.seed)

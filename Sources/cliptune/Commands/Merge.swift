@@ -14,7 +14,7 @@ struct Merge: ParsableCommand {
   func run() throws {
     let base = URL(fileURLWithPath: model)
     let clip = try CLIPModel.load(directory: base)
-    let lora = try AdapterFolder.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: clip)
+    let lora = try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: clip)
     lora.merge()
     try MergedCheckpoint.write(clip, to: URL(fileURLWithPath: output), copyingFrom: base)
     FileHandle.standardError.write(Data("merged \(lora.layers.count) LoRA layers into \(output)\n".utf8))
