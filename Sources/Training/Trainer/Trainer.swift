@@ -33,7 +33,7 @@ public struct TrainingSummary {
 public final class Trainer {
   let setup: TrainingSetup
   public let runFolder: URL
-  let metrics: MetricsLog
+  private(set) var metrics: MetricsLog
   let checkpoints: CheckpointStore
   /// Optimiser steps taken.
   public internal(set) var step = 0
@@ -66,7 +66,9 @@ public final class Trainer {
     }
     let trainer = try Trainer(options: options, folder: folder)
     if let checkpoint = trainer.checkpoints.latest() { try trainer.restore(from: checkpoint) }
+    // The truncation replaces the file, so the log is reopened on the new one.
     try MetricsLog.truncate(trainer.metrics.url, keepingThroughStep: trainer.step)
+    trainer.metrics = try MetricsLog(url: trainer.metrics.url)
     return trainer
   }
 
