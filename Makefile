@@ -2,7 +2,7 @@
 SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench-embed fixtures clean
+.PHONY: deps build release test demo bench fixtures clean
 
 ## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
 deps:
@@ -25,9 +25,9 @@ test: deps
 demo: release
 	Scripts/demo.sh
 
-## bench-embed: ClipTune vs the PyTorch anchor, side by side (needs ~/torch-anchor, see README)
-bench-embed: release
-	Scripts/bench/side_by_side.sh embed
+## bench: ClipTune vs the PyTorch anchor, side by side: embed, LoRA and full steps (needs ~/torch-anchor, see README)
+bench: release
+	Scripts/bench/side_by_side.sh embed,lora,full
 
 ## fixtures: regenerate the committed reference fixtures (needs the Python reference oracle)
 PY ?= $(HOME)/torch-anchor/bin/python

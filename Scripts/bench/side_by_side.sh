@@ -2,38 +2,54 @@
 # Runs the PyTorch anchor (../shared/bench/torch_clip_bench.py) and `cliptune bench` back to back
 # on the same machine, in one run, and prints a ratio table (ClipTune ÷ PyTorch).
 #
-#   Scripts/bench/side_by_side.sh [embed]          # default: embed
+#   Scripts/bench/side_by_side.sh [embed,lora,full]      # default: all three
+# Each workload runs in its own process on both sides, so peak RSS is per workload.
 # Needs: the anchor venv ($TORCH_PY, default ~/torch-anchor/bin/python; see ../shared/bench/README.md)
-# and a release build (`swift build -c release`). Machines are noisy: keep the machine otherwise idle,
-# and compare ratios from the same run only.
+# and GNU time (/usr/bin/time). Machines are noisy: keep the machine otherwise idle and compare
+# ratios from the same run only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-what=${1:-embed}
+what=${1:-embed,lora,full}
 TORCH_PY=${TORCH_PY:-$HOME/torch-anchor/bin/python}
 ANCHOR=${ANCHOR:-../shared/bench/torch_clip_bench.py}
 BATCH=${BATCH:-32}; TEXT_LEN=${TEXT_LEN:-20}; STEPS=${STEPS:-3}
 swift build -c release --product cliptune >/dev/null
 out=$(mktemp -d)
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "PyTorch anchor ($("$TORCH_PY" -c 'import torch; print("torch", torch.__version__)'))…"
-/usr/bin/time -v "$TORCH_PY" "$ANCHOR" --batch "$BATCH" --text-len "$TEXT_LEN" --steps "$STEPS" --what "$what" \
-  >"$out/torch.txt" 2>"$out/torch.time"
-cat "$out/torch.txt"
-torch_rss=$(awk '/Maximum resident/ {printf "%.0f", $6/1024}' "$out/torch.time")
-echo "ClipTune…"
-.build/release/cliptune bench "$what" --config b32 --batch "$BATCH" --text-len "$TEXT_LEN" --steps "$STEPS" \
-  --output "$out/ours.json" | tee "$out/ours.txt"
-python3 - "$out" "$torch_rss" <<'PY'
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $("$TORCH_PY" -c 'import torch, transformers, peft; print("torch", torch.__version__, "transformers", transformers.__version__, "peft", peft.__version__)')"
+rss() { awk '/Maximum resident/ {printf "%.0f", $6/1024}' "$1"; }
+for w in ${what//,/ }; do
+  echo "== $w: PyTorch"
+  /usr/bin/time -v "$TORCH_PY" "$ANCHOR" --batch "$BATCH" --text-len "$TEXT_LEN" --steps "$STEPS" --what "$w" >"$out/torch-$w.txt" 2>"$out/torch-$w.time"
+  cat "$out/torch-$w.txt"
+  echo "== $w: ClipTune"
+  if [ "$w" = embed ]; then
+    /usr/bin/time -v .build/release/cliptune bench embed --config b32 --batch "$BATCH" --text-len "$TEXT_LEN" --steps "$STEPS" --output "$out/ours-$w.json" 2>"$out/ours-$w.time" | tee "$out/ours-$w.txt"
+  else
+    /usr/bin/time -v .build/release/cliptune bench train --config b32 --method "$w" --batch "$BATCH" --text-len "$TEXT_LEN" --steps "$STEPS" --output "$out/ours-$w.json" 2>"$out/ours-$w.time" | tee "$out/ours-$w.txt"
+  fi
+  echo "$(rss "$out/torch-$w.time") $(rss "$out/ours-$w.time")" > "$out/rss-$w"
+done
+python3 - "$out" "$what" "$BATCH" "$TEXT_LEN" <<'PY'
 import json, re, sys
-out, torch_rss = sys.argv[1], float(sys.argv[2])
-t = open(f"{out}/torch.txt").read()
-ours = json.load(open(f"{out}/ours.json"))
-m = re.search(r"images ([\d.]+)/s, texts\(len \d+\) ([\d.]+)/s", t)
-ti, tt = float(m.group(1)), float(m.group(2))
+out, what, batch, text_len = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4]
+rows = []
+for w in what:
+    t = open(f"{out}/torch-{w}.txt").read()
+    ours = json.load(open(f"{out}/ours-{w}.json"))
+    torch_rss, our_rss = map(float, open(f"{out}/rss-{w}").read().split())
+    if w == "embed":
+        m = re.search(r"images ([\d.]+)/s, texts\(len \d+\) ([\d.]+)/s", t)
+        rows.append(("embed images/s", float(m.group(1)), ours["images_per_s"]))
+        rows.append(("embed texts/s", float(m.group(2)), ours["texts_per_s"]))
+        rows.append(("embed peak RSS (MB)", torch_rss, our_rss))
+    else:
+        m = re.search(r"([\d.]+) pairs/s", t)
+        name = "LoRA step" if w == "lora" else "full fine-tuning step"
+        rows.append((f"{name} pairs/s", float(m.group(1)), ours["pairs_per_s"]))
+        rows.append((f"{name} peak RSS (MB)", torch_rss, our_rss))
 print()
-print("| ViT-B/32, batch %d, text %d | PyTorch | ClipTune | ratio |" % (ours["batch"], ours["text_len"]))
+print(f"| ViT-B/32, batch {batch}, text {text_len} | PyTorch | ClipTune | ratio |")
 print("|---|---:|---:|---:|")
-print("| images/s | %.1f | %.1f | %.2f× |" % (ti, ours["images_per_s"], ours["images_per_s"] / ti))
-print("| texts/s | %.1f | %.1f | %.2f× |" % (tt, ours["texts_per_s"], ours["texts_per_s"] / tt))
-print("| peak RSS (MB, whole process) | %.0f | %.0f | %.2f× |" % (torch_rss, ours["peak_rss_mb"], ours["peak_rss_mb"] / torch_rss))
+for name, a, b in rows:
+    print(f"| {name} | {a:.2f} | {b:.2f} | {b / a:.2f}× |")
 PY

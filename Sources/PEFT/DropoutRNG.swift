@@ -18,12 +18,27 @@ public final class DropoutRNG: @unchecked Sendable, Codable {
 
   /// Inverted-dropout scales for `count` elements: 0 with probability `p`, else 1 / (1 − p)
   /// (so the expected value of x · scale is x). Two elements per 64 random bits.
-  public func dropoutScales(count: Int, p: Float) -> [Float] {
+  public func dropoutScales(count: Int, p: Float) -> [Float] { drawScales(count: count, p: p).scales }
+
+  /// Draws `count` dropout scales and returns them with the generator state they started from,
+  /// so the same mask can be regenerated later (`scales(startingAt:count:p:)`) instead of stored.
+  public func drawScales(count: Int, p: Float) -> (scales: [Float], start: SeededRNG) {
+    lock.lock(); defer { lock.unlock() }
+    let start = generator
+    return (Self.fill(&generator, count: count, p: p), start)
+  }
+
+  /// The scales `drawScales` returned when the generator was at `state` (the shared stream is not touched).
+  public static func scales(startingAt state: SeededRNG, count: Int, p: Float) -> [Float] {
+    var generator = state
+    return fill(&generator, count: count, p: p)
+  }
+
+  /// 0 with probability p, else 1/(1−p): a uniform 32-bit draw below p·2³² drops (two per 64-bit output).
+  private static func fill(_ generator: inout SeededRNG, count: Int, p: Float) -> [Float] {
     precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
     let keep = 1 / (1 - p)
-    // Drop when a uniform 32-bit value falls below p · 2³².
     let threshold = UInt64((Double(p) * 4_294_967_296).rounded())
-    lock.lock(); defer { lock.unlock() }
     return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       var i = 0
       while i < count {

@@ -15,7 +15,7 @@ extension LoRALinear {
     precondition(dy.shape.last == outFeatures, "\(moduleName): upstream gradient \(dy.shape) for \(outFeatures) outputs")
     let n = dy.count / outFeatures, (i, o, r) = (inFeatures, outFeatures, rank)
     let needHiddenGradient = loraA.trainable || inputGradient
-    let (dropped, hidden, scales) = takeCaches()
+    let (input, hidden, scales) = takeCaches(rows: n)
     var dh = Tensor(uninitialized: needHiddenGradient ? [n, r] : [0])
     dy.data.withUnsafeBufferPointer { g in
       if loraB.trainable {
@@ -36,7 +36,10 @@ extension LoRALinear {
       }
     }
     if loraA.trainable {
-      guard let dropped else { preconditionFailure("\(moduleName): backward without a training forward") }
+      guard var dropped = input else { preconditionFailure("\(moduleName): backward without a training forward") }
+      if let scales {  // drop(x) = x ⊙ scales, rebuilt for this product only
+        dropped.data.withUnsafeMutableBufferPointer { d in for k in 0..<d.count { d[k] *= scales[k] } }
+      }
       dh.data.withUnsafeBufferPointer { d in
         dropped.data.withUnsafeBufferPointer { xp in
           loraA.accumulateGradient { da in  // dA += dhᵀ drop(x)

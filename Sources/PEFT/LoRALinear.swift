@@ -26,9 +26,12 @@ public final class LoRALinear: LinearLayer {
   public let dropoutRNG: DropoutRNG
 
   // Training caches (see `forward`), dropped by `backward`.
-  private var cachedInput: Tensor?    // drop(x): [N, in], for dA
-  private var cachedHidden: Tensor?   // drop(x) Aᵀ: [N, r], for dB
-  private var cachedScales: [Float]?  // dropout scales [N·in], for dx
+  // The input is kept as given (its buffer is shared with the caller and the sibling projections)
+  // and the dropout mask as the RNG state it was drawn from: backward regenerates it, so a LoRA
+  // layer adds only [N, r] of memory, not two input-sized copies.
+  private var cachedInput: Tensor?           // x: [N, in], for dA
+  private var cachedHidden: Tensor?          // drop(x) Aᵀ: [N, r], for dB
+  private var cachedDropoutStart: SeededRNG? // where the mask's draws began, for dA and dx
 
   /// Wraps `base` with given A [r, in] and B [out, r].
   public init(wrapping base: Linear, loraA: Tensor, loraB: Tensor, scaling: Float, dropout: Float = 0,
@@ -68,11 +71,11 @@ public final class LoRALinear: LinearLayer {
     let n = x.count / inFeatures, (i, o, r) = (inFeatures, outFeatures, rank)
     var y = base.forward(x, training: training)  // [..., out]; a frozen base caches nothing
     var dropped = x                             // drop(x): [N, in]
-    var scales: [Float]?
+    var dropoutStart: SeededRNG?
     if training && dropout > 0 {
-      let s = dropoutRNG.dropoutScales(count: x.count, p: dropout)
+      let (s, start) = dropoutRNG.drawScales(count: x.count, p: dropout)
       dropped.data.withUnsafeMutableBufferPointer { d in for k in 0..<d.count { d[k] *= s[k] } }
-      scales = s
+      dropoutStart = start
     }
     var hidden = Tensor(uninitialized: [n, r])  // drop(x) Aᵀ: [N, r]
     dropped.data.withUnsafeBufferPointer { xp in
@@ -91,15 +94,17 @@ public final class LoRALinear: LinearLayer {
         }
       }
     }
-    cachedInput = training && loraA.trainable ? dropped : nil
+    cachedInput = training && loraA.trainable ? x : nil
     cachedHidden = training && loraB.trainable ? hidden : nil
-    cachedScales = training ? scales : nil
+    cachedDropoutStart = training ? dropoutStart : nil
     return y
   }
 
-  /// Hands the training caches to backward and forgets them: (drop(x), h, dropout scales).
-  func takeCaches() -> (input: Tensor?, hidden: Tensor?, scales: [Float]?) {
-    defer { cachedInput = nil; cachedHidden = nil; cachedScales = nil }
-    return (cachedInput, cachedHidden, cachedScales)
+  /// Hands the training caches to backward and forgets them: (x, h, the regenerated dropout
+  /// scales — nil without dropout).
+  func takeCaches(rows: Int) -> (input: Tensor?, hidden: Tensor?, scales: [Float]?) {
+    defer { cachedInput = nil; cachedHidden = nil; cachedDropoutStart = nil }
+    let scales = cachedDropoutStart.map { DropoutRNG.scales(startingAt: $0, count: rows * inFeatures, p: dropout) }
+    return (cachedInput, cachedHidden, scales)
   }
 }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CLIP
+import Foundation
+import Layers
+import PEFT
+import Tensors
+import Training
+
+/// `cliptune bench train`: pairs/s of a training step — forward of both towers, contrastive loss,
+/// backward, AdamW step — like the PyTorch anchor's LoRA (r=16, alpha=32, dropout 0.1 on
+/// q/k/v/out_proj/fc1/fc2 of both towers) and full fine-tuning steps.
+struct BenchTrain: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "train", abstract: "Pairs/s and peak memory of a training step.")
+
+  @Option(help: "Architecture with random weights: b32, b16, l14.") var config: String = "b32"
+  @Option(help: "lora or full.") var method: TrainingOptions.Method = .lora
+  @Option(help: "Pairs per step.") var batch: Int = 32
+  @Option(help: "Text length in tokens (with start/end).") var textLen: Int = 20
+  @Option(help: "Timed steps after one warm-up; the best is reported.") var steps: Int = 3
+  @Option(help: "Also write the results as JSON here.") var output: String?
+
+  func validate() throws {
+    guard CLIPConfig.preset(config) != nil else { throw ValidationError("unknown --config '\(config)' (b32, b16, l14)") }
+    guard batch >= 2, textLen >= 2, steps > 0 else { throw ValidationError("--batch ≥ 2, --text-len ≥ 2, --steps > 0") }
+  }
+
+  func run() throws {
+    let c = CLIPConfig.preset(config)!
+    let model = CLIPModel(c)
+    var rng = SeededRNG(seed: 0)
+    for p in model.parameters where p.shape.count > 1 {
+      p.value = Tensor.randomUniform(p.shape, low: -0.035, high: 0.035, rng: &rng)  // std ≈ 0.02
+    }
+    let trainable: [Parameter]
+    let optimizer: Optimizer
+    switch method {
+    case .lora:
+      let adapter = try LoRA.apply(LoRAConfig(rank: 16, alpha: 32, dropout: 0.1), to: model, seed: 0)
+      trainable = adapter.parameters
+      optimizer = AdamW(lr: 1e-4)
+    case .full:
+      trainable = model.parameters
+      optimizer = AdamW(lr: 1e-5)
+    }
+    let pixels = Tensor.randomNormal([batch, 3, c.vision.imageSize, c.vision.imageSize], rng: &rng)
+    let ids = (0..<batch).map { _ in
+      [c.text.bosTokenId] + (0..<(textLen - 2)).map { _ in Int(rng.next() % 49000) } + [c.text.eosTokenId]
+    }
+    func step() throws -> Double {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let image = try model.imageFeatures(pixels, training: true)
+      let text = try model.textFeatures(ids, training: true)
+      let r = ContrastiveLoss.lossAndGradients(imageEmbeds: image, textEmbeds: text, logitScale: model.logitScale.value.data[0])
+      model.backwardImageFeatures(r.imageEmbedsGradient)
+      model.backwardTextFeatures(r.textEmbedsGradient)
+      if model.logitScale.trainable { model.logitScale.accumulateGradient { $0[0] += r.logitScaleGradient } }
+      optimizer.step(trainable, lr: optimizer.lr)
+      for p in trainable { p.zeroGradient() }
+      return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+    _ = try step()  // warm-up
+    let best = try (0..<steps).map { _ in try step() }.min()!
+    let summary = TrainableSummary(model.parameters)
+    let result = BenchTrainResult(method: method.rawValue, pairs_per_s: Double(batch) / best, step_seconds: best,
+                                  peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
+                                  trainable: summary.trainable, total: summary.total)
+    print(String(format: "%@: %@, step %.2fs, %.2f pairs/s, peak RSS %.0f MB", method.rawValue, summary.description, best,
+                 result.pairs_per_s, result.peak_rss_mb))
+    if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
+  }
+}
+
+struct BenchTrainResult: Codable {
+  var method: String
+  var pairs_per_s: Double
+  var step_seconds: Double
+  var peak_rss_mb: Double
+  var batch: Int
+  var text_len: Int
+  var trainable: Int
+  var total: Int
+}
