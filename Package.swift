@@ -44,6 +44,7 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation"]),
+    .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors"]),
   ],
   swiftLanguageModes: [.v5]
 )
