@@ -39,6 +39,7 @@ public struct LRSchedule: Sendable, Equatable, Codable {
   /// The rule after warmup.
   public var decay: Decay
 
+  /// A schedule reaching `baseLR` after `warmupSteps`, then following `decay`.
   public init(baseLR: Float, warmupSteps: Int = 0, decay: Decay = .constant) {
     precondition(warmupSteps >= 0, "warmup steps must be ≥ 0, got \(warmupSteps)")
     switch decay {

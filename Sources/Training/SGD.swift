@@ -11,12 +11,15 @@ import Tensors
 ///
 /// Momentum 0 keeps no state. Defaults are PyTorch's (no momentum, dampening or weight decay).
 public final class SGD: Optimizer {
+  /// The learning rate `step(_:)` uses when none is given.
   public var lr: Float
+  /// PyTorch's hyperparameters of the same names.
   public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
   /// Which parameters get weight decay (see `WeightDecay`).
   public var decays: (Parameter) -> Bool
   private var buffers: [String: Tensor] = [:]  // momentum buffers, each the parameter's shape
 
+  /// PyTorch's `SGD(params, lr, momentum, dampening, weight_decay, nesterov)`.
   public init(lr: Float = 1e-3, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false,
               decays: @escaping (Parameter) -> Bool = WeightDecay.all) {
     precondition(momentum >= 0 && weightDecay >= 0, "SGD: invalid momentum \(momentum) or weight decay \(weightDecay)")
@@ -24,8 +27,10 @@ public final class SGD: Optimizer {
     (self.lr, self.momentum, self.dampening, self.weightDecay, self.nesterov, self.decays) = (lr, momentum, dampening, weightDecay, nesterov, decays)
   }
 
+  /// The name in checkpoint metadata.
   public var kind: String { "SGD" }
 
+  /// See `Optimizer.step(_:lr:)`.
   public func step(_ parameters: [Parameter], lr: Float) {
     for p in updatableParameters(parameters) {
       let k = Kernel(weightDecay: decays(p) ? Float(weightDecay) : 0, momentum: Float(momentum),
@@ -74,18 +79,22 @@ public final class SGD: Optimizer {
     }
   }
 
+  /// `<name>.momentum_buffer` for every parameter with a buffer (none without momentum).
   public func stateTensors() -> [(name: String, tensor: Tensor)] {
     buffers.keys.sorted().map { ("\($0).momentum_buffer", buffers[$0]!) }
   }
 
+  /// `optimizer`, `momentum`, `dampening`, `weight_decay`, `nesterov`.
   public var stateMetadata: [String: String] {
     ["optimizer": kind, "momentum": "\(momentum)", "dampening": "\(dampening)", "weight_decay": "\(weightDecay)",
      "nesterov": "\(nesterov)"]
   }
 
+  /// See `Optimizer.loadState(from:)`.
   public func loadState(from file: SafeTensorsFile) throws {
     buffers = try OptimizerStateFile.read(file, kind: kind, fields: ["momentum_buffer"]).mapValues { $0["momentum_buffer"]! }
   }
 
+  /// See `Optimizer.resetState()`.
   public func resetState() { buffers = [:] }
 }

@@ -12,5 +12,6 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
     self.message = message
   }
 
+  /// "file: message", or the message alone.
   public var description: String { file.isEmpty ? message : "\(file): \(message)" }
 }
