@@ -1,7 +1,17 @@
-/// A training problem the user can act on; the message names the file or setting and what is wrong.
-public struct TrainingError: Error, CustomStringConvertible {
+/// A problem in training: an optimiser state that does not fit, a checkpoint that cannot be used.
+/// The description names the file (when there is one) and what is wrong.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+  /// Path of the file concerned, or empty.
   public let file: String
+  /// What is wrong.
   public let message: String
-  public init(file: String = "", _ message: String) { self.file = file; self.message = message }
+
+  /// An error about `file` (empty when no file is involved).
+  public init(file: String = "", _ message: String) {
+    self.file = file
+    self.message = message
+  }
+
+  /// "file: message", or the message alone.
   public var description: String { file.isEmpty ? message : "\(file): \(message)" }
 }

@@ -1,1 +1,0 @@
-// The Training module: losses, optimizers, schedules, the trainer. See docs/architecture.md.
