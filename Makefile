@@ -32,7 +32,7 @@ bench: release
 ## fixtures: regenerate the committed reference fixtures (needs the Python reference oracle)
 PY ?= $(HOME)/torch-anchor/bin/python
 fixtures:
-	for s in layer clip image tokenizer safetensors peft; do $(PY) Scripts/fixtures/make_$${s}_fixtures.py || exit 1; done
+	for s in layer clip image tokenizer safetensors peft training train_parity; do $(PY) Scripts/fixtures/make_$${s}_fixtures.py || exit 1; done
 
 clean:
 	rm -rf .build
