@@ -18,10 +18,12 @@ let package = Package(
     // System C libraries (OpenBLAS on Linux, Accelerate on macOS; libjpeg-turbo; libpng).
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
-    .target(name: "Tensors", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: fast),
+    .target(name: "Tensors", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                                            .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: fast),
     .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: fast),
     .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: fast),
     .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: fast),
@@ -45,7 +47,7 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Preprocessing", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors", "Evaluation"]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation", "PEFT"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,59 +1,88 @@
 import Foundation
 import Tensors
 
-/// A random stream shared by reference between layers, so that dropout masks depend only on the
-/// seed and the order of forward passes. Its `state` can be saved and restored (checkpoints,
-/// resumed runs, re-running a forward pass with the same masks).
+/// The random stream behind LoRA dropout, shared by every layer of an adapter.
+///
+/// Counter-based: mask value k of a draw that starts at counter c depends only on (seed, c + k)
+/// (16 bits of SplitMix64 of their combination, four values per 64-bit output), so masks are
+/// generated in parallel, applied in place without being stored, and regenerated in backward from
+/// the draw's start alone. `state` (seed, counter) is all a checkpoint needs to continue the
+/// stream exactly. A value is dropped when its 16 bits fall below round(p·2¹⁶), so p is realised
+/// to within 2⁻¹⁷ (0.1 → 0.100006).
 public final class DropoutRNG: @unchecked Sendable, Codable {
-  private var generator: SeededRNG
+  /// Where the stream stands: the seed and the number of values drawn so far (a multiple of 4).
+  public struct State: Codable, Equatable, Sendable {
+    public var seed: UInt64
+    public var counter: UInt64
+  }
+
+  private var current: State
   private let lock = NSLock()
 
-  public init(seed: UInt64) { generator = SeededRNG(seed: seed) }
+  public init(seed: UInt64) { current = State(seed: seed, counter: 0) }
 
-  /// The generator's current state; setting it rewinds or forwards the stream.
-  public var state: SeededRNG {
-    get { lock.lock(); defer { lock.unlock() }; return generator }
-    set { lock.lock(); defer { lock.unlock() }; generator = newValue }
+  /// The stream position; setting it replays (or skips) draws.
+  public var state: State {
+    get { lock.lock(); defer { lock.unlock() }; return current }
+    set { lock.lock(); defer { lock.unlock() }; current = newValue }
   }
 
-  /// Inverted-dropout scales for `count` elements: 0 with probability `p`, else 1 / (1 − p)
-  /// (so the expected value of x · scale is x). Two elements per 64 random bits.
-  public func dropoutScales(count: Int, p: Float) -> [Float] { drawScales(count: count, p: p).scales }
-
-  /// Draws `count` dropout scales and returns them with the generator state they started from,
-  /// so the same mask can be regenerated later (`scales(startingAt:count:p:)`) instead of stored.
-  public func drawScales(count: Int, p: Float) -> (scales: [Float], start: SeededRNG) {
+  /// Reserves `count` values and returns the state they start from.
+  public func reserve(count: Int) -> State {
     lock.lock(); defer { lock.unlock() }
-    let start = generator
-    return (Self.fill(&generator, count: count, p: p), start)
+    let start = current
+    current.counter &+= UInt64((count + 3) & ~3)  // keep draws aligned to whole 64-bit outputs
+    return start
   }
 
-  /// The scales `drawScales` returned when the generator was at `state` (the shared stream is not touched).
-  public static func scales(startingAt state: SeededRNG, count: Int, p: Float) -> [Float] {
-    var generator = state
-    return fill(&generator, count: count, p: p)
+  /// Draws `count` dropout scales (0 with probability p, else 1/(1−p)) as an array.
+  public func dropoutScales(count: Int, p: Float) -> [Float] {
+    Self.scales(startingAt: reserve(count: count), count: count, p: p)
   }
 
-  /// 0 with probability p, else 1/(1−p): a uniform 32-bit draw below p·2³² drops (two per 64-bit output).
-  private static func fill(_ generator: inout SeededRNG, count: Int, p: Float) -> [Float] {
+  /// The scales a draw of `count` values starting at `state` gives (the shared stream is not touched).
+  public static func scales(startingAt state: State, count: Int, p: Float) -> [Float] {
+    var out = [Float](repeating: 1, count: count)
+    out.withUnsafeMutableBufferPointer { apply(startingAt: state, p: p, to: $0.baseAddress!, count: count) }
+    return out
+  }
+
+  /// Multiplies `values[k]` by the k-th scale of the draw starting at `state`, in place, in parallel.
+  public static func apply(startingAt state: State, p: Float, to values: UnsafeMutablePointer<Float>, count: Int) {
     precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
+    guard count > 0 else { return }
     let keep = 1 / (1 - p)
-    let threshold = UInt64((Double(p) * 4_294_967_296).rounded())
-    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-      var i = 0
-      while i < count {
-        let bits = generator.next()
-        buffer[i] = (bits & 0xFFFF_FFFF) < threshold ? 0 : keep
-        if i + 1 < count { buffer[i + 1] = (bits >> 32) < threshold ? 0 : keep }
-        i += 2
+    let threshold = UInt16(min(65535, (Double(p) * 65536).rounded()))  // drop when a 16-bit draw < p·2¹⁶
+    let key = state.seed &* 0x9E37_79B9_7F4A_7C15, base = state.counter >> 2
+    let v = UnsafeSendable(values)
+    @inline(__always) func draw(_ m: Int) -> UInt64 {
+      var z = key &+ (base &+ UInt64(m)) &* 0xD1B5_4A32_D192_ED03
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    let whole = count / 4
+    Parallel.forEach(whole, grain: 4096) { range in
+      let out = v.pointer
+      for m in range {  // four lanes written out: ~2.5× faster than a lane loop here
+        let z = draw(m), k = 4 * m
+        out[k] *= UInt16(truncatingIfNeeded: z) < threshold ? 0 : keep
+        out[k + 1] *= UInt16(truncatingIfNeeded: z >> 16) < threshold ? 0 : keep
+        out[k + 2] *= UInt16(truncatingIfNeeded: z >> 32) < threshold ? 0 : keep
+        out[k + 3] *= UInt16(truncatingIfNeeded: z >> 48) < threshold ? 0 : keep
       }
-      initialized = count
+    }
+    if whole * 4 < count {
+      let z = draw(whole)
+      for lane in 0..<(count - whole * 4) {
+        v.pointer[whole * 4 + lane] *= UInt16(truncatingIfNeeded: z >> (16 * UInt64(lane))) < threshold ? 0 : keep
+      }
     }
   }
 
   private enum CodingKeys: String, CodingKey { case state }
   public init(from decoder: Decoder) throws {
-    generator = try decoder.container(keyedBy: CodingKeys.self).decode(SeededRNG.self, forKey: .state)
+    current = try decoder.container(keyedBy: CodingKeys.self).decode(State.self, forKey: .state)
   }
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)

@@ -15,7 +15,7 @@ extension LoRALinear {
     precondition(dy.shape.last == outFeatures, "\(moduleName): upstream gradient \(dy.shape) for \(outFeatures) outputs")
     let n = dy.count / outFeatures, (i, o, r) = (inFeatures, outFeatures, rank)
     let needHiddenGradient = loraA.trainable || inputGradient
-    let (input, hidden, scales) = takeCaches(rows: n)
+    let (input, hidden, dropoutStart) = takeCaches()
     var dh = Tensor(uninitialized: needHiddenGradient ? [n, r] : [0])
     dy.data.withUnsafeBufferPointer { g in
       if loraB.trainable {
@@ -37,8 +37,8 @@ extension LoRALinear {
     }
     if loraA.trainable {
       guard var dropped = input else { preconditionFailure("\(moduleName): backward without a training forward") }
-      if let scales {  // drop(x) = x ⊙ scales, rebuilt for this product only
-        dropped.data.withUnsafeMutableBufferPointer { d in for k in 0..<d.count { d[k] *= scales[k] } }
+      if let dropoutStart {  // drop(x), rebuilt from the mask's draws for this product only
+        dropped.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: dropoutStart, p: dropout, to: $0.baseAddress!, count: $0.count) }
       }
       dh.data.withUnsafeBufferPointer { d in
         dropped.data.withUnsafeBufferPointer { xp in
@@ -53,11 +53,12 @@ extension LoRALinear {
     dh.data.withUnsafeBufferPointer { d in
       loraA.value.data.withUnsafeBufferPointer { a in
         dx.data.withUnsafeMutableBufferPointer { dxp in
-          if let scales {  // dx += (dh A) ⊙ scales
+          if let dropoutStart {  // dx += (dh A) ⊙ dropout scales
             var path = [Float](unsafeUninitializedCapacity: n * i) { _, c in c = n * i }
             path.withUnsafeMutableBufferPointer { p in
               BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i, c: p.baseAddress!, ldc: i)
-              for k in 0..<(n * i) { dxp[k] += p[k] * scales[k] }
+              DropoutRNG.apply(startingAt: dropoutStart, p: dropout, to: p.baseAddress!, count: n * i)
+              for k in 0..<(n * i) { dxp[k] += p[k] }
             }
           } else {  // dx += dh A
             BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i,

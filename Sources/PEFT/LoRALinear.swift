@@ -31,7 +31,7 @@ public final class LoRALinear: LinearLayer {
   // layer adds only [N, r] of memory, not two input-sized copies.
   private var cachedInput: Tensor?           // x: [N, in], for dA
   private var cachedHidden: Tensor?          // drop(x) Aᵀ: [N, r], for dB
-  private var cachedDropoutStart: SeededRNG? // where the mask's draws began, for dA and dx
+  private var cachedDropoutStart: DropoutRNG.State? // where the mask's draws began, for dA and dx
 
   /// Wraps `base` with given A [r, in] and B [out, r].
   public init(wrapping base: Linear, loraA: Tensor, loraB: Tensor, scaling: Float, dropout: Float = 0,
@@ -71,10 +71,10 @@ public final class LoRALinear: LinearLayer {
     let n = x.count / inFeatures, (i, o, r) = (inFeatures, outFeatures, rank)
     var y = base.forward(x, training: training)  // [..., out]; a frozen base caches nothing
     var dropped = x                             // drop(x): [N, in]
-    var dropoutStart: SeededRNG?
+    var dropoutStart: DropoutRNG.State?
     if training && dropout > 0 {
-      let (s, start) = dropoutRNG.drawScales(count: x.count, p: dropout)
-      dropped.data.withUnsafeMutableBufferPointer { d in for k in 0..<d.count { d[k] *= s[k] } }
+      let start = dropoutRNG.reserve(count: x.count)
+      dropped.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: start, p: dropout, to: $0.baseAddress!, count: $0.count) }
       dropoutStart = start
     }
     var hidden = Tensor(uninitialized: [n, r])  // drop(x) Aᵀ: [N, r]
@@ -100,11 +100,10 @@ public final class LoRALinear: LinearLayer {
     return y
   }
 
-  /// Hands the training caches to backward and forgets them: (x, h, the regenerated dropout
-  /// scales — nil without dropout).
-  func takeCaches(rows: Int) -> (input: Tensor?, hidden: Tensor?, scales: [Float]?) {
+  /// Hands the training caches to backward and forgets them: (x, h, where the dropout mask's
+  /// draws began — nil without dropout).
+  func takeCaches() -> (input: Tensor?, hidden: Tensor?, dropoutStart: DropoutRNG.State?) {
     defer { cachedInput = nil; cachedHidden = nil; cachedDropoutStart = nil }
-    let scales = cachedDropoutStart.map { DropoutRNG.scales(startingAt: $0, count: rows * inFeatures, p: dropout) }
-    return (cachedInput, cachedHidden, scales)
+    return (cachedInput, cachedHidden, cachedDropoutStart)
   }
 }

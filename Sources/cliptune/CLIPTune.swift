@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensors
 
 @main
 struct CLIPTune: ParsableCommand {
@@ -7,4 +8,14 @@ struct CLIPTune: ParsableCommand {
     commandName: "cliptune",
     abstract: "Adapt CLIP models to your images and captions, and measure what it bought.",
     subcommands: [Embed.self, Tokenize.self, Train.self, Merge.self, Eval.self, ZeroShotCommand.self, Bench.self])
+
+  static func main() {
+    Allocator.keepFreedMemory()
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import CLIP
 import Evaluation
 import Foundation
+import PEFT
 import SafeTensors
 import Tensors
 import TestSupport
@@ -198,5 +199,27 @@ struct CLITests {
     try expectFailure(["embed", "--model", "/nonexistent/model", "--texts", e2e.appendingPathComponent("texts.txt").path,
                        "--output", "/tmp/never.safetensors"], mentions: ["/nonexistent/model"])
     try expectFailure(["no-such-subcommand"], mentions: ["no-such-subcommand"])
+  }
+}
+
+/// `--adapter` on the inference commands: the CLI applies a PEFT-written adapter exactly as the
+/// library does (whose match with PEFT is tested in PEFTTests), and a broken one is a clear error.
+struct AdapterCLITests {
+  @Test func embedWithAdapterMatchesTheLibraryAndDiffersFromTheBase() throws {
+    let model = Fixtures.url("clip/tiny"), peft = Fixtures.url("peft/tiny_lora")
+    let dir = Fixtures.temporaryDirectory("adapter-embed")
+    let texts = dir.appendingPathComponent("texts.txt"), out = dir.appendingPathComponent("o.safetensors")
+    try "a photo of a cat\ntwo dogs\n".write(to: texts, atomically: true, encoding: .utf8)
+    let adapted = try CommandLineTool.run(["embed", "--model", model.path, "--adapter", peft.path, "--texts", texts.path, "--output", out.path])
+    #expect(adapted.status == 0, "\(adapted.stderr)")
+    let cli = try SafeTensorsFile(contentsOf: out).tensor("text_embeds")
+    let pipeline = try CLIPPipeline.load(modelDirectory: model)
+    let base = try pipeline.textFeatures(["a photo of a cat", "two dogs"])
+    try LoRA.load(adapterDirectory: peft, onto: pipeline.model)
+    let library = try pipeline.textFeatures(["a photo of a cat", "two dogs"])
+    #expect(Closeness(cli.data, library.data).maxAbs == 0)
+    #expect(Closeness(cli.data, base.data).maxAbs > 1e-3)  // the adapter changes the features
+    let bad = try CommandLineTool.run(["embed", "--model", model.path, "--adapter", dir.path, "--texts", texts.path, "--output", out.path])
+    #expect(bad.status != 0 && bad.stderr.contains("adapter_config.json"), "\(bad.stderr)")
   }
 }

@@ -9,7 +9,7 @@ import Tensors
 struct TrainerState: Codable {
   var step: Int
   var position: TrainingBatchPosition
-  var dropoutRNG: SeededRNG?
+  var dropoutRNG: DropoutRNG.State?
   var elapsedSeconds: Double
 }
 

@@ -2,6 +2,7 @@ import CLIP
 import Datasets
 import Foundation
 import Layers
+import PEFT
 import Tensors
 
 /// One optimiser step's forward and backward over `accumulate` micro-batches.
@@ -31,7 +32,7 @@ extension Trainer {
     // recomputation sees the same masks as the first pass.
     let rng = setup.adapter?.dropoutRNG
     var images: [Tensor] = [], texts: [Tensor] = []
-    var states: [(image: SeededRNG?, text: SeededRNG?)] = []
+    var states: [(image: DropoutRNG.State?, text: DropoutRNG.State?)] = []
     for batch in micro {
       let imageState = rng?.state
       images.append(try model.imageFeatures(batch.pixelValues, training: true))
