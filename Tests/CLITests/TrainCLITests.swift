@@ -109,3 +109,39 @@ struct TrainCLITests {
     #expect(r.stdout.contains("trainable params: 8,960 || all params: 108,737 || trainable%: 8.2401"))
   }
 }
+
+/// `cliptune merge` and the NaN guard.
+struct MergeAndDivergenceTests {
+  let model = Fixtures.url("clip/tiny").path
+  let shapes = Fixtures.url("train_parity/shapes/dataset.json").path
+
+  @Test func mergedModelEmbedsLikeTheAdapter() throws {
+    let dir = Fixtures.temporaryDirectory("merge")
+    let adapter = Fixtures.url("peft/tiny_lora").path, merged = dir.appendingPathComponent("merged").path
+    let texts = dir.appendingPathComponent("t.txt")
+    try "a red square\na blue dot\n".write(to: texts, atomically: true, encoding: .utf8)
+    let m = try CommandLineTool.run(["merge", "--model", model, "--adapter", adapter, "--output", merged])
+    #expect(m.status == 0, "\(m.stderr)")
+    for file in ["config.json", "model.safetensors", "vocab.json", "merges.txt", "preprocessor_config.json"] {
+      #expect(FileManager.default.fileExists(atPath: merged + "/" + file), "merged folder lacks \(file)")
+    }
+    let a = dir.appendingPathComponent("a.safetensors").path, b = dir.appendingPathComponent("b.safetensors").path
+    #expect(try CommandLineTool.run(["embed", "--model", model, "--adapter", adapter, "--texts", texts.path, "--output", a]).status == 0)
+    #expect(try CommandLineTool.run(["embed", "--model", merged, "--texts", texts.path, "--output", b]).status == 0)
+    let c = Closeness(try SafeTensorsFile(contentsOf: URL(fileURLWithPath: b)).tensor("text_embeds").data,
+                      try SafeTensorsFile(contentsOf: URL(fileURLWithPath: a)).tensor("text_embeds").data)
+    #expect(c.maxRelToScale <= 1e-5, "merged vs adapter: \(c)")
+  }
+
+  @Test func divergingRunStopsWithAClearMessageAndKeepsItsCheckpoint() throws {
+    let out = Fixtures.temporaryDirectory("nan").appendingPathComponent("run")
+    // An absurd learning rate in full fine-tuning overflows the weights within a few steps.
+    let r = try CommandLineTool.run(["train", "--model", model, "--data", shapes, "--output", out.path, "--method", "full",
+                                     "--optimizer", "sgd", "--momentum", "0", "--lr", "1e30", "--batch-size", "8",
+                                     "--epochs", "20", "--save-every", "1", "--val-split", "none"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("stopping") && (r.stderr.contains("nan") || r.stderr.contains("infinite")), "\(r.stderr)")
+    #expect(!r.stderr.contains("Fatal error"))
+    #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("model").path))
+  }
+}
