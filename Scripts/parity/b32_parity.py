@@ -12,7 +12,7 @@
 4. Prints max relative error (max |Δ| / max |ref|, per row) and min cosine; exits 1 if
    224×224 images or texts exceed 1e-4 relative, or odd-sized JPEGs fall below cosine 0.9999.
 """
-import argparse, gzip, json, os, subprocess, sys
+import argparse, json, os, subprocess, sys
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
@@ -45,21 +45,9 @@ with torch.no_grad():
             p.add_(0.05 * torch.randn_like(p))
 model.save_pretrained(model_dir, safe_serialization=True)
 
-import open_clip
-bpe = os.path.join(os.path.dirname(open_clip.__file__), "bpe_simple_vocab_16e6.txt.gz")
-merges = gzip.open(bpe).read().decode("utf-8").split("\n")[1 : 49152 - 256 - 2 + 1]
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b); cs.append(256 + n); n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-symbols = list(bytes_to_unicode().values())
-vocab = symbols + [s + "</w>" for s in symbols] + ["".join(m.split()) for m in merges] + ["<|startoftext|>", "<|endoftext|>"]
-json.dump({t: i for i, t in enumerate(vocab)}, open(os.path.join(model_dir, "vocab.json"), "w"))
-open(os.path.join(model_dir, "merges.txt"), "w").write("#version: 0.2\n" + "\n".join(merges) + "\n")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+from make_clip_fixtures import write_small_tokenizer  # noqa: E402  (the full vocabulary is 49408 entries)
+write_small_tokenizer(model_dir, 49408)
 json.dump({"crop_size": {"height": 224, "width": 224}, "do_center_crop": True, "do_normalize": True,
            "do_rescale": True, "do_resize": True, "do_convert_rgb": True,
            "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],

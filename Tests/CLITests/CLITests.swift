@@ -125,18 +125,11 @@ struct CLITests {
 
   // MARK: bad inputs: a clear message naming the file, and a non-zero exit
 
-  func expectFailure(_ args: [String], mentions needles: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let r = try run(args)
-    #expect(r.status != 0, "expected failure for \(args)", sourceLocation: sourceLocation)
-    for needle in needles {
-      #expect(r.stderr.contains(needle), "stderr lacks '\(needle)': \(r.stderr)", sourceLocation: sourceLocation)
-    }
-    #expect(!r.stderr.contains("Fatal error"), "crashed: \(r.stderr)", sourceLocation: sourceLocation)
-  }
+
 
   @Test func missingImageIsAClearError() throws {
     let out = Fixtures.temporaryDirectory("bad").appendingPathComponent("o.safetensors")
-    try expectFailure(["embed", "--model", model.path, "--images", "/nonexistent/cat.jpg", "--output", out.path],
+    try CommandLineTool.expectFailure(["embed", "--model", model.path, "--images", "/nonexistent/cat.jpg", "--output", out.path],
                       mentions: ["/nonexistent/cat.jpg", "no such"])
     #expect(!FileManager.default.fileExists(atPath: out.path))
   }
@@ -149,7 +142,7 @@ struct CLITests {
     let garbage = dir.appendingPathComponent("garbage.png")
     try Data((0..<500).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: garbage)
     for file in [bad, garbage] {
-      try expectFailure(["embed", "--model", model.path, "--images", file.path, "--output", dir.appendingPathComponent("o.safetensors").path],
+      try CommandLineTool.expectFailure(["embed", "--model", model.path, "--images", file.path, "--output", dir.appendingPathComponent("o.safetensors").path],
                         mentions: [file.lastPathComponent])
     }
   }
@@ -169,7 +162,7 @@ struct CLITests {
     let weights = dir.appendingPathComponent("model.safetensors")
     let data = try Data(contentsOf: weights)
     try data.prefix(data.count - 1000).write(to: weights)
-    try expectFailure(["embed", "--model", dir.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
+    try CommandLineTool.expectFailure(["embed", "--model", dir.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
                        "--output", dir.appendingPathComponent("o.safetensors").path],
                       mentions: ["model.safetensors"])
   }
@@ -180,7 +173,7 @@ struct CLITests {
     var json = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as! [String: Any]
     json.removeValue(forKey: "vision_config")
     try JSONSerialization.data(withJSONObject: json).write(to: config)
-    try expectFailure(["embed", "--model", dir.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
+    try CommandLineTool.expectFailure(["embed", "--model", dir.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
                        "--output", dir.appendingPathComponent("o.safetensors").path],
                       mentions: ["config.json", "vision_config"])
   }
@@ -188,17 +181,17 @@ struct CLITests {
   @Test func emptyTextFileIsAClearError() throws {
     let empty = Fixtures.temporaryDirectory("bad").appendingPathComponent("empty.txt")
     try Data().write(to: empty)
-    try expectFailure(["embed", "--model", model.path, "--texts", empty.path, "--output", "/tmp/never.safetensors"],
+    try CommandLineTool.expectFailure(["embed", "--model", model.path, "--texts", empty.path, "--output", "/tmp/never.safetensors"],
                       mentions: ["empty.txt", "empty"])
-    try expectFailure(["tokenize", "--model", model.path, "--texts", empty.path], mentions: ["empty.txt"])
+    try CommandLineTool.expectFailure(["tokenize", "--model", model.path, "--texts", empty.path], mentions: ["empty.txt"])
   }
 
   @Test func unknownFlagAndMissingModelAreClearErrors() throws {
-    try expectFailure(["embed", "--model", model.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
+    try CommandLineTool.expectFailure(["embed", "--model", model.path, "--texts", e2e.appendingPathComponent("texts.txt").path,
                        "--output", "/tmp/never.safetensors", "--frobnicate", "3"], mentions: ["--frobnicate"])
-    try expectFailure(["embed", "--model", "/nonexistent/model", "--texts", e2e.appendingPathComponent("texts.txt").path,
+    try CommandLineTool.expectFailure(["embed", "--model", "/nonexistent/model", "--texts", e2e.appendingPathComponent("texts.txt").path,
                        "--output", "/tmp/never.safetensors"], mentions: ["/nonexistent/model"])
-    try expectFailure(["no-such-subcommand"], mentions: ["no-such-subcommand"])
+    try CommandLineTool.expectFailure(["no-such-subcommand"], mentions: ["no-such-subcommand"])
   }
 }
 

@@ -81,25 +81,18 @@ struct TrainCLITests {
     #expect(try losses(whole) == losses(killed))
   }
 
-  func expectFailure(_ args: [String], mentions needles: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let r = try run(args)
-    #expect(r.status != 0, "expected failure for \(args)", sourceLocation: sourceLocation)
-    for needle in needles {
-      #expect(r.stderr.contains(needle), "stderr lacks '\(needle)': \(r.stderr)", sourceLocation: sourceLocation)
-    }
-    #expect(!r.stderr.contains("Fatal error"), "crashed: \(r.stderr)", sourceLocation: sourceLocation)
-  }
+
 
   @Test func badTrainingInputsAreClearErrors() throws {
     let out = Fixtures.temporaryDirectory("bad").appendingPathComponent("run").path
     let base = ["train", "--model", model, "--data", shapes, "--output", out, "--max-steps", "1"]
-    try expectFailure(base + ["--lora-targets", "q_proj,query"], mentions: ["query"])
-    try expectFailure(base + ["--lora-rank", "0"], mentions: ["--lora-rank"])
-    try expectFailure(base + ["--train-split", "nonexistent"], mentions: ["nonexistent", "dataset.json"])
+    try CommandLineTool.expectFailure(base + ["--lora-targets", "q_proj,query"], mentions: ["query"])
+    try CommandLineTool.expectFailure(base + ["--lora-rank", "0"], mentions: ["--lora-rank"])
+    try CommandLineTool.expectFailure(base + ["--train-split", "nonexistent"], mentions: ["nonexistent", "dataset.json"])
     let badAdapter = Fixtures.temporaryDirectory("bad-adapter")
     try Data("{not json".utf8).write(to: badAdapter.appendingPathComponent("adapter_config.json"))
-    try expectFailure(base + ["--adapter", badAdapter.path], mentions: ["adapter_config.json"])
-    try expectFailure(["train", "--resume", "/nonexistent/run"], mentions: ["/nonexistent/run"])
+    try CommandLineTool.expectFailure(base + ["--adapter", badAdapter.path], mentions: ["adapter_config.json"])
+    try CommandLineTool.expectFailure(["train", "--resume", "/nonexistent/run"], mentions: ["/nonexistent/run"])
     #expect(!FileManager.default.fileExists(atPath: out + "/adapter"))
   }
 

@@ -41,21 +41,13 @@ struct BenchEmbed: ParsableCommand {
     if let model {
       clip = try CLIPModel.load(directory: URL(fileURLWithPath: model))
     } else {
-      clip = CLIPModel(CLIPConfig.preset(config!)!)
-      var rng = SeededRNG(seed: 0)
-      for p in clip.parameters where !p.name.contains("layer_norm") && !p.name.contains("layrnorm") && !p.name.contains("layernorm") {
-        p.value = Tensor.randomUniform(p.shape, low: -0.035, high: 0.035, rng: &rng)  // std ≈ 0.02
-      }
+      clip = BenchInputs.randomModel(CLIPConfig.preset(config!)!)
     }
     let c = clip.config
     guard textLen <= c.text.maxPositionEmbeddings else {
       throw ValidationError("--text-len \(textLen) exceeds the model's context length \(c.text.maxPositionEmbeddings)")
     }
-    var rng = SeededRNG(seed: 1)
-    let pixels = Tensor.randomNormal([batch, c.vision.numChannels, c.vision.imageSize, c.vision.imageSize], rng: &rng)
-    let ids = (0..<batch).map { _ in
-      [c.text.bosTokenId] + (0..<(textLen - 2)).map { _ in Int(rng.next() % UInt64(min(49000, c.text.vocabSize - 2))) } + [c.text.eosTokenId == 2 ? c.text.vocabSize - 1 : c.text.eosTokenId]
-    }
+    let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
     func best(_ body: () throws -> Void) rethrows -> Double {
       try body()  // warm-up
       var times: [Double] = []

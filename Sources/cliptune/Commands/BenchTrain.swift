@@ -26,11 +26,7 @@ struct BenchTrain: ParsableCommand {
 
   func run() throws {
     let c = CLIPConfig.preset(config)!
-    let model = CLIPModel(c)
-    var rng = SeededRNG(seed: 0)
-    for p in model.parameters where p.shape.count > 1 {
-      p.value = Tensor.randomUniform(p.shape, low: -0.035, high: 0.035, rng: &rng)  // std ≈ 0.02
-    }
+    let model = BenchInputs.randomModel(c)
     let trainable: [Parameter]
     let optimizer: Optimizer
     switch method {
@@ -42,10 +38,7 @@ struct BenchTrain: ParsableCommand {
       trainable = model.parameters
       optimizer = AdamW(lr: 1e-5)
     }
-    let pixels = Tensor.randomNormal([batch, 3, c.vision.imageSize, c.vision.imageSize], rng: &rng)
-    let ids = (0..<batch).map { _ in
-      [c.text.bosTokenId] + (0..<(textLen - 2)).map { _ in Int(rng.next() % 49000) } + [c.text.eosTokenId]
-    }
+    let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
     func step() throws -> Double {
       let t0 = DispatchTime.now().uptimeNanoseconds
       let image = try model.imageFeatures(pixels, training: true)
