@@ -44,3 +44,10 @@ struct ReportTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["report.html"])
   }
 }
+
+struct ChartTickTests {
+  @Test func learningRateTicksReadAsDecimals() {
+    let svg = SVGLineChart(title: "lr", xLabel: "step", yLabel: "lr", series: [.init(label: "lr", color: "#000", points: [(0, 0.005), (60, 0)])]).render()
+    #expect(svg.contains(">0.004<") && !svg.contains("e-03"))
+  }
+}

@@ -88,7 +88,7 @@ public struct SVGLineChart {
   static func format(_ x: Double, digits: Int? = nil) -> String {
     if let digits { return String(format: "%.\(digits)f", x) }
     if x == x.rounded() && abs(x) < 1e7 { return String(Int(x)) }
-    return abs(x) >= 0.01 && abs(x) < 1e5 ? String(format: "%.3g", x) : String(format: "%.2e", x)
+    return abs(x) >= 1e-4 && abs(x) < 1e5 ? String(format: "%.3g", x) : String(format: "%.2e", x)
   }
 }
 
