@@ -138,3 +138,42 @@ struct MergeAndDivergenceTests {
     #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("model").path))
   }
 }
+
+/// A checkpoint write that fails at the operating-system level (a file-size limit makes `write`
+/// fail with EFBIG, as a full disk fails with ENOSPC) stops the run with a clear message, leaves no
+/// partial checkpoint, and `--resume` later ends where an uninterrupted run does.
+struct CheckpointWriteFailureTests {
+  let model = Fixtures.url("clip/tiny").path
+  let shapes = Fixtures.url("train_parity/shapes/dataset.json").path
+
+  @Test func failedCheckpointWriteLosesNothing() throws {
+    let dir = Fixtures.temporaryDirectory("fsize")
+    let run = dir.appendingPathComponent("run"), whole = dir.appendingPathComponent("whole")
+    let args = ["train", "--model", model, "--data", shapes, "--batch-size", "16", "--epochs", "2", "--save-every", "3",
+                "--lora-rank", "64", "--val-split", "none", "--seed", "3"]
+    // bash ignores SIGXFSZ (inherited across exec) and caps files at 40 KB: the 64-rank adapter's
+    // weights (~150 KB) cannot be written, the config and metrics can.
+    let limited = Process()
+    limited.executableURL = URL(fileURLWithPath: "/bin/bash")
+    let quoted = ([CommandLineTool.executable.path] + args + ["--output", run.path]).map { "'\($0)'" }.joined(separator: " ")
+    limited.arguments = ["-c", "trap '' XFSZ; ulimit -f 40; exec \(quoted)"]
+    let err = Pipe()
+    limited.standardError = err
+    limited.standardOutput = FileHandle.nullDevice
+    try limited.run()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    limited.waitUntilExit()
+    #expect(limited.terminationStatus != 0)
+    #expect(message.contains("checkpoint at step 3 could not be written") && message.contains("File too large"), "\(message)")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)
+    #expect(leftovers.isEmpty, "partial checkpoint left: \(leftovers)")
+    #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("config.json").path))
+
+    let resumed = try CommandLineTool.run(["train", "--resume", run.path])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try CommandLineTool.run(args + ["--output", whole.path]).status == 0)
+    let a = try Data(contentsOf: run.appendingPathComponent("adapter/adapter_model.safetensors"))
+    let b = try Data(contentsOf: whole.appendingPathComponent("adapter/adapter_model.safetensors"))
+    #expect(a == b)
+  }
+}
