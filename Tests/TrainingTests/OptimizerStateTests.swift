@@ -99,3 +99,13 @@ struct OptimizerStateTests {
     #expect(SGD().stateTensors().isEmpty)
   }
 }
+
+struct AdamDefaultsTests {
+  /// PyTorch's defaults: AdamW decays by 0.01, Adam not at all; the names go into checkpoints.
+  @Test func adamAndAdamWKeepTheirOwnDefaultsAndNames() {
+    let w = AdamW(), a = Adam()
+    #expect(w.weightDecay == 0.01 && w.kind == "AdamW")
+    #expect(a.weightDecay == 0 && a.kind == "Adam")
+    #expect(AdamW(lr: 2e-4, weightDecay: 0.1).weightDecay == 0.1 && AdamW(lr: 2e-4).lr == 2e-4)
+  }
+}
