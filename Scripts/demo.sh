@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo` for now: every subcommand end to end on the committed tiny CLIP (random weights,
-# vocabulary of 1000 real CLIP BPE tokens) and the committed test images. Accuracies are at chance
-# by construction (the weights are random); what it shows is the whole path from files to numbers.
-# The pretrain → evaluate → fine-tune → evaluate demo arrives with the training issues.
+# vocabulary of 1000 real CLIP BPE tokens), the committed test images and the committed shapes
+# dataset (Tests/Fixtures/train_parity/shapes). Zero-shot and retrieval on the random model sit at
+# chance by construction; the LoRA fine-tune on the shapes lifts held-out R@1 well above it.
+# The synthetic-data pretrain → evaluate → fine-tune → evaluate demo is the next issue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/cliptune
@@ -25,5 +26,7 @@ step $bin tokenize --model $model --texts "$run/texts.txt"
 step $bin embed --model $model --images "$run"/data/*/* --texts "$run/texts.txt" --output "$run/embeddings.safetensors"
 step $bin eval retrieval --model $model --data "$run/captions.csv" --output "$run/retrieval.json"
 step $bin zero-shot --model $model --data "$run/data" --output "$run/zero_shot.json"
+step $bin train --model $model --data Tests/Fixtures/train_parity/shapes/dataset.json --output "$run/train" \
+  --lr 5e-3 --lora-rank 8 --batch-size 16 --epochs 20 --eval-every 30 --seed 0
 step $bin bench embed --model $model --batch 32 --text-len 16
-printf '\nDone. Results are in %s/ (embeddings.safetensors, retrieval.json, zero_shot.json).\n' "$run"
+printf '\nDone. Results are in %s/ (embeddings.safetensors, retrieval.json, zero_shot.json, train/report.html).\n' "$run"
