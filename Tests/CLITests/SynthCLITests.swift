@@ -47,6 +47,10 @@ struct SynthCLITests {
     try CommandLineTool.expectFailure(["synth", "--output", file.path, "--images", "10", "--image-size", "32"],
                                       mentions: [file.path, "not a folder"])
 
+    // A path below a plain file cannot be created, even by root.
+    try CommandLineTool.expectFailure(["synth", "--output", file.appendingPathComponent("sub").path, "--images", "10", "--image-size", "32"],
+                                      mentions: ["cannot create the output folder"])
+
     let locked = root.appendingPathComponent("locked")
     try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: locked.path)

@@ -18,7 +18,8 @@ public struct SyntheticObject: Sendable, Equatable {
 
   public static func == (a: Self, b: Self) -> Bool {
     a.shape == b.shape && a.colour == b.colour && a.size == b.size && a.x == b.x && a.y == b.y
-      && a.radius == b.radius && a.fill == b.fill && (a.outline == nil) == (b.outline == nil)
+      && a.radius == b.radius && a.fill == b.fill
+      && a.outline.map { [$0.0, $0.1, $0.2] } == b.outline.map { [$0.0, $0.1, $0.2] }
   }
 }
 
@@ -28,14 +29,14 @@ public enum SyntheticBackground: Sendable, Equatable {
   case plain(UInt8, UInt8, UInt8)
   /// A linear blend from `from` to `to`; `vertical` runs top to bottom, else left to right.
   case gradient(from: [UInt8], to: [UInt8], vertical: Bool)
-  /// Stripes of two colours, `period` pixels (at 1× scale, as a fraction of the side) wide.
+  /// Stripes of two colours, each `period` wide (a fraction of the side).
   case stripes(a: [UInt8], b: [UInt8], period: Float, vertical: Bool)
   /// A checkerboard of two colours, squares `period` wide (fraction of the side).
   case checker(a: [UInt8], b: [UInt8], period: Float)
   /// A base colour with per-pixel noise of amplitude `amount` (a hash of position and `salt`).
   case noise(base: [UInt8], amount: Int, salt: UInt64)
 
-  /// The caption phrase for it ("on a dark background"), or nil when captions should not say.
+  /// The caption phrase for it ("on a dark background").
   var phrase: String {
     switch self {
     case .plain: return "on a dark background"
