@@ -177,3 +177,55 @@ static inline const char *cliptune_png_text(cliptune_png *ctx, const char *key, 
   *length = 0;
   return NULL;
 }
+
+/*
+ * Encoding (used by Sources/Preprocessing/Image/PNGEncoder.swift) goes through libpng's simplified
+ * write API, which reports errors in image.message instead of longjmp-ing, so no setjmp is needed.
+ * The output holds IHDR, sRGB, IDAT and IEND only: no time or text chunks, so equal pixels give
+ * equal bytes.
+ */
+
+/**
+ * Encodes height rows of width 8-bit RGB pixels (pixels[0..<width*height*3]) as a PNG into a
+ * malloc'd buffer: on success returns 0 with *out (release with free) and *out_size; on failure
+ * returns -1 with the reason in message[0..<message_size] and *out == NULL.
+ */
+static inline int cliptune_png_encode_rgb(const unsigned char *pixels, unsigned int width,
+                                          unsigned int height, unsigned char **out,
+                                          size_t *out_size, char *message, size_t message_size) {
+  *out = NULL;
+  *out_size = 0;
+  png_image image;
+  memset(&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  image.width = width;
+  image.height = height;
+  image.format = PNG_FORMAT_RGB;
+  png_alloc_size_t size = 0;
+  /* A first pass without memory computes the exact size (it compresses and counts). */
+  if (!png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, NULL) || size == 0) {
+    snprintf(message, message_size, "%s", image.message[0] ? image.message : "libpng cannot encode this image");
+    png_image_free(&image);
+    return -1;
+  }
+  unsigned char *buffer = (unsigned char *)malloc(size);
+  if (buffer == NULL) {
+    snprintf(message, message_size, "out of memory");
+    png_image_free(&image);
+    return -1;
+  }
+  memset(&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  image.width = width;
+  image.height = height;
+  image.format = PNG_FORMAT_RGB;
+  if (!png_image_write_to_memory(&image, buffer, &size, 0, pixels, 0, NULL)) {
+    snprintf(message, message_size, "%s", image.message[0] ? image.message : "libpng cannot encode this image");
+    png_image_free(&image);
+    free(buffer);
+    return -1;
+  }
+  *out = buffer;
+  *out_size = size;
+  return 0;
+}
