@@ -12,21 +12,6 @@ extension Tensor {
     }
   }
 
-  /// Adds a row vector `bias` ([D]) to every row of `self` ([..., D]) in place.
-  public mutating func addRowVector(_ bias: Tensor) {
-    let d = bias.count
-    precondition(shape.last == d, "addRowVector: \(shape) + \(bias.shape)")
-    let rows = count / max(d, 1)
-    data.withUnsafeMutableBufferPointer { y in
-      bias.data.withUnsafeBufferPointer { b in
-        let ys = UnsafeSendable(y.baseAddress!), bs = UnsafeSendable(b.baseAddress!)
-        Parallel.forEach(rows, grain: max(1, 32768 / max(d, 1))) { r in
-          for row in r { let p = ys.pointer + row * d; for j in 0..<d { p[j] += bs.pointer[j] } }
-        }
-      }
-    }
-  }
-
   /// Multiplies every element by `s` in place.
   public mutating func scale(by s: Float) {
     for i in data.indices { data[i] *= s }

@@ -39,7 +39,10 @@ public final class Trainer {
   public internal(set) var step = 0
   var lastLoss: Float?
   var evaluations: [EvaluationRecord] = []
-  private var elapsedBefore: Double = 0  // seconds spent before a resume
+  /// Seconds of training before this process (restored from a checkpoint on resume).
+  var elapsedBefore: Double = 0
+  /// When this process's `run` started.
+  var runStarted = Date()
   /// Features of the latest evaluation (for the report's heat map and examples).
   var lastFeatures: Validation.Features?
 
@@ -99,7 +102,7 @@ public final class Trainer {
   /// Trains until `totalSteps`, evaluating every `evalEvery` steps and at the end, saving a
   /// checkpoint every `saveEvery` steps and at the end, then writes the final weights and report.
   public func run(progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
-    let started = Date()
+    runStarted = Date()
     var pairs = 0
     if step == 0, setup.validation != nil, options.evalEvery != nil { try evaluate() }
     while step < totalSteps {
@@ -124,7 +127,7 @@ public final class Trainer {
         ("seconds", .number(seconds)), ("pairs_per_s", .number(Double(stepPairs) / seconds)),
         ("grad_norm", .number(Double(norm))), ("logit_scale", .number(Double(model.logitScale.value.data[0]))),
       ]))
-      let elapsed = Date().timeIntervalSince(started)
+      let elapsed = Date().timeIntervalSince(runStarted)
       progress?(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: loss,
                                  pairsPerSecond: Double(pairs) / max(elapsed, 1e-9), elapsed: elapsedBefore + elapsed))
       if let every = options.evalEvery, step % every == 0, step < totalSteps, setup.validation != nil { try evaluate() }

@@ -10,6 +10,7 @@ struct TrainerState: Codable {
   var step: Int
   var position: TrainingBatchPosition
   var dropoutRNG: DropoutRNG.State?
+  /// Training time up to this checkpoint, across resumes.
   var elapsedSeconds: Double
 }
 
@@ -17,7 +18,7 @@ extension Trainer {
   /// Saves trainable weights, optimiser state, data position and RNG state (atomically).
   func saveCheckpoint() throws {
     let state = TrainerState(step: step, position: setup.batches.position, dropoutRNG: setup.adapter?.dropoutRNG.state,
-                             elapsedSeconds: 0)
+                             elapsedSeconds: elapsedBefore + Date().timeIntervalSince(runStarted))
     let weights = setup.trainable.map { (name: $0.name, tensor: $0.value) }
       + (model.logitScale.trainable && !setup.trainable.contains { $0 === model.logitScale }
          ? [(name: model.logitScale.name, tensor: model.logitScale.value)] : [])
@@ -54,5 +55,6 @@ extension Trainer {
     }
     setup.batches.position = state.position
     step = state.step
+    elapsedBefore = state.elapsedSeconds
   }
 }

@@ -33,17 +33,13 @@ final class TrainingSetup {
         adapter = try LoRA.load(adapterDirectory: URL(fileURLWithPath: initial), onto: model, trainable: true,
                                          dropoutRNG: DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03))
       } else {
-        adapter = try LoRA.apply(Self.loraConfig(options), to: model, seed: options.seed)
+        adapter = try LoRA.apply(options.loraConfig, to: model, seed: options.seed)
       }
       adapter!.baseModelNameOrPath = options.model
       trainable = adapter!.parameters
     case .full:
       adapter = nil
-      for p in model.parameters {
-        let tower = p.name.hasPrefix("vision_model.") || p.name.hasPrefix("visual_projection.") ? "vision"
-          : p.name.hasPrefix("text_model.") || p.name.hasPrefix("text_projection.") ? "text" : "shared"
-        p.trainable = !options.freeze.contains(tower)
-      }
+      options.applyFreeze(to: model)
       trainable = model.parameters.filter(\.trainable)
     }
     guard !trainable.isEmpty else { throw TrainingError("nothing to train: every parameter is frozen") }
@@ -81,13 +77,6 @@ final class TrainingSetup {
     case .step: decay = .stepDecay(gamma: options.gamma, everyEpochs: options.stepSizeEpochs, stepsPerEpoch: stepsPerEpoch)
     }
     schedule = LRSchedule(baseLR: lr, warmupSteps: options.warmupSteps, decay: decay)
-  }
-
-  static func loraConfig(_ o: TrainingOptions) -> LoRAConfig {
-    LoRAConfig(rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout,
-               targetModules: o.loraTargetRegex.map { .pattern($0) } ?? .names(o.loraTargets),
-               towers: o.towers.count == 2 ? .both : (o.towers[0] == "vision" ? .vision : .text),
-               useRSLoRA: o.rsLoRA)
   }
 
   static func captionSampling(_ mode: TrainingOptions.CaptionMode) -> CaptionSampling {

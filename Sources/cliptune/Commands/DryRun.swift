@@ -11,17 +11,10 @@ enum DryRun {
     let model = CLIPModel(config)  // shapes are all a count needs
     switch o.method {
     case .lora:
-      let adapter = try LoRA.apply(LoRAConfig(rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout,
-                                              targetModules: o.loraTargetRegex.map { .pattern($0) } ?? .names(o.loraTargets),
-                                              towers: o.towers.count == 2 ? .both : (o.towers[0] == "vision" ? .vision : .text),
-                                              useRSLoRA: o.rsLoRA), to: model, seed: o.seed)
+      let adapter = try LoRA.apply(o.loraConfig, to: model, seed: o.seed)
       Swift.print(adapter.trainableSummary())
     case .full:
-      for p in model.parameters {
-        let vision = p.name.hasPrefix("vision_model.") || p.name.hasPrefix("visual_projection.")
-        let text = p.name.hasPrefix("text_model.") || p.name.hasPrefix("text_projection.")
-        p.trainable = !(vision && o.freeze.contains("vision")) && !(text && o.freeze.contains("text"))
-      }
+      o.applyFreeze(to: model)
       Swift.print(TrainableSummary(model.parameters))
     }
   }
