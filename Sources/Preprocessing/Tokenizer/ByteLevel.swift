@@ -12,6 +12,13 @@ enum ByteLevel {
     return printable + rest
   }()
 
+  /// The 512 tokens every CLIP vocabulary starts with: the byte symbols in `order`, then the same
+  /// symbols with `</w>` (a word's last symbol).
+  static let baseTokens: [[UInt8]] = {
+    let symbols = order.map(symbolUTF8)
+    return symbols + symbols.map { $0 + Array("</w>".utf8) }
+  }()
+
   /// `byteToScalar[b]` is the symbol of byte `b`.
   static let byteToScalar: [Unicode.Scalar] = {
     var table = [Unicode.Scalar](repeating: "\0", count: 256)

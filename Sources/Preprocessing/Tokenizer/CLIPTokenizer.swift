@@ -64,8 +64,9 @@ public final class CLIPTokenizer: @unchecked Sendable {
     try self.init(vocabJSON: vocab, merges: merges)
   }
 
-  private init(vocabulary: TokenizerFiles.Vocabulary, merges: TokenizerFiles.Merges,
-               vocabularyFile: URL, mergesFile: URL) throws {
+  /// A tokenizer over an in-memory vocabulary; the URLs name the sources in errors.
+  init(vocabulary: TokenizerFiles.Vocabulary, merges: TokenizerFiles.Merges,
+       vocabularyFile: URL, mergesFile: URL) throws {
     let startText = Array("<|startoftext|>".utf8), endText = Array("<|endoftext|>".utf8)
     model = try BPEModel(vocabulary: vocabulary, merges: merges, unknownToken: endText,
                          mergesFile: mergesFile, vocabularyFile: vocabularyFile)

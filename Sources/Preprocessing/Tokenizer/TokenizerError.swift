@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why a tokenizer could not be loaded: names the file (or folder) and what is wrong with it.
+/// Why a tokenizer could not be loaded (or written): names the file (or folder) and what is wrong with it.
 public struct TokenizerError: Error, CustomStringConvertible {
   /// What went wrong, broadly.
   public enum Kind: Sendable, Equatable {
@@ -16,6 +16,8 @@ public struct TokenizerError: Error, CustomStringConvertible {
     case malformedGzip
     /// The vocabulary lacks `<|startoftext|>` or `<|endoftext|>`.
     case missingSpecialToken
+    /// The file or folder could not be created or written.
+    case unwritable
   }
 
   /// The file or folder concerned.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading the two on-disk forms of the CLIP vocabulary.
+/// Reading (and writing) the on-disk forms of the CLIP vocabulary.
 enum TokenizerFiles {
   typealias Vocabulary = [(token: [UInt8], id: Int)]
   typealias Merges = [(left: [UInt8], right: [UInt8], line: Int)]
@@ -19,6 +19,28 @@ enum TokenizerFiles {
     } catch {
       throw TokenizerError(.unreadable, file: url, "cannot be read (\(error.localizedDescription))")
     }
+  }
+
+  /// Writes `bytes` to `url` atomically (a temporary file, then a rename).
+  static func write(_ bytes: [UInt8], to url: URL) throws {
+    do {
+      try Data(bytes).write(to: url, options: .atomic)
+    } catch {
+      throw TokenizerError(.unwritable, file: url, "cannot be written (\(error.localizedDescription))")
+    }
+  }
+
+  /// Hugging Face `merges.txt` text: a `#version: 0.2` line, then one `left right` line per merge, in
+  /// rank order. (Byte-level tokens never contain a space or a newline: those bytes have symbols.)
+  static func mergesTxt(_ merges: [(left: [UInt8], right: [UInt8])]) -> [UInt8] {
+    var out = Array("#version: 0.2\n".utf8)
+    for (left, right) in merges {
+      out += left
+      out.append(UInt8(ascii: " "))
+      out += right
+      out.append(UInt8(ascii: "\n"))
+    }
+    return out
   }
 
   /// Hugging Face `merges.txt`, read like `tokenizers`' `BPE::read_file`: every line that does not
@@ -63,8 +85,7 @@ enum TokenizerFiles {
       }
       merges.append((Array(String(parts[0]).utf8), Array(String(parts[1]).utf8), index + 1))
     }
-    var tokens: [[UInt8]] = ByteLevel.order.map(ByteLevel.symbolUTF8)
-    tokens += tokens.map { $0 + Array("</w>".utf8) }
+    var tokens = ByteLevel.baseTokens
     tokens += merges.map { $0.left + $0.right }
     tokens += [Array("<|startoftext|>".utf8), Array("<|endoftext|>".utf8)]
     return (tokens.enumerated().map { ($0.element, $0.offset) }, merges)

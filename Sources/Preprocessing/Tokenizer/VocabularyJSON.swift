@@ -15,6 +15,25 @@ struct VocabularyJSON {
     return try parser.object()
   }
 
+  /// `vocab.json` for tokens in id order: one `"token": id` entry per line, raw UTF-8 with `"`, `\`
+  /// and control characters escaped (as Python's `json.dump(..., ensure_ascii=False)`).
+  static func encode(_ tokens: [[UInt8]]) -> [UInt8] {
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var out = Array("{\n".utf8)
+    for (id, token) in tokens.enumerated() {
+      out += Array("  \"".utf8)
+      for b in token {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), b]
+        case 0..<0x20: out += Array("\\u00".utf8) + [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0xF)]]
+        default: out.append(b)
+        }
+      }
+      out += Array("\": \(id)\(id + 1 < tokens.count ? "," : "")\n".utf8)
+    }
+    return out + Array("}\n".utf8)
+  }
+
   private init(bytes: [UInt8], file: URL) {
     self.bytes = bytes
     self.file = file
