@@ -9,7 +9,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "cliptune", targets: ["cliptune"]),
-    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"]),
+    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,8 +32,9 @@ let package = Package(
     .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: fast),
     .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: fast),
     .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: fast),
+    .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: fast),
     .executableTarget(name: "cliptune", dependencies: [
-      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training",
+      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: fast),
 
@@ -47,6 +48,7 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Preprocessing", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors", "Evaluation"]),
+    .testTarget(name: "WorkflowsTests", dependencies: ["TestSupport", "Workflows", "Training", "Evaluation", "Datasets", "CLIP"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation", "PEFT"]),
   ],
   swiftLanguageModes: [.v5]

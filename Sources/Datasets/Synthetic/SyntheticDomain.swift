@@ -1,18 +1,20 @@
 /// The look and vocabulary of a synthetic captioned-shapes dataset. Both domains pose the same
 /// task (say which shapes of which colours are where), but `shifted` uses colours, shapes and
-/// backgrounds that `base` never shows, so a model adapted on `base` still has something to learn.
+/// backgrounds that `base` never shows, so a model trained on `base` still has something to learn,
+/// while sharing enough (the base colours and shapes, positions, counts, relations) for that model
+/// to do well above chance before it adapts.
 public enum SyntheticDomain: String, Sendable, CaseIterable, Equatable {
   /// Red, green, blue and yellow circles, squares and triangles, filled, on plain dark backgrounds.
   case base
-  /// Adds purple, orange, cyan and pink, stars, hexagons, rings and diamonds, outlines, and
-  /// gradient, striped, checkered or noisy backgrounds; keeps red, blue, circle and square.
+  /// Keeps the base colours and shapes and adds purple and orange, stars, hexagons and rings,
+  /// outlines, and gradient, striped, checkered or noisy backgrounds.
   case shifted
 
   /// The colours objects may have, with their names as used in captions.
   public var colours: [SyntheticColour] {
     switch self {
     case .base: return [.red, .green, .blue, .yellow]
-    case .shifted: return [.red, .blue, .purple, .orange, .cyan, .pink]
+    case .shifted: return [.red, .green, .blue, .yellow, .purple, .orange]
     }
   }
 
@@ -20,7 +22,7 @@ public enum SyntheticDomain: String, Sendable, CaseIterable, Equatable {
   public var shapes: [SyntheticShape] {
     switch self {
     case .base: return [.circle, .square, .triangle]
-    case .shifted: return [.circle, .square, .star, .hexagon, .ring, .diamond]
+    case .shifted: return [.circle, .square, .triangle, .star, .hexagon, .ring]
     }
   }
 
@@ -44,13 +46,11 @@ public struct SyntheticColour: Sendable, Equatable, Hashable {
   public static let yellow = SyntheticColour(name: "yellow", rgb: (235, 215, 40))
   public static let purple = SyntheticColour(name: "purple", rgb: (140, 50, 200))
   public static let orange = SyntheticColour(name: "orange", rgb: (245, 140, 20))
-  public static let cyan = SyntheticColour(name: "cyan", rgb: (40, 210, 220))
-  public static let pink = SyntheticColour(name: "pink", rgb: (245, 120, 190))
 }
 
 /// An object shape. `rawValue` is the caption noun.
 public enum SyntheticShape: String, Sendable, CaseIterable, Equatable {
-  case circle, square, triangle, star, hexagon, ring, diamond
+  case circle, square, triangle, star, hexagon, ring
 
   /// The plural caption noun.
   public var plural: String { rawValue + "s" }

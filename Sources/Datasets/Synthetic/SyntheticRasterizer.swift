@@ -74,7 +74,6 @@ enum SyntheticRasterizer {
     case .circle: return u * u + v * v <= 1
     case .ring: let d = u * u + v * v; return d <= 1 && d >= 0.36
     case .square: return abs(u) <= 0.85 && abs(v) <= 0.85
-    case .diamond: return abs(u) + abs(v) <= 1
     case .triangle: return inPolygon(u, v, triangle)
     case .hexagon: return inPolygon(u, v, hexagon)
     case .star: return inPolygon(u, v, star)

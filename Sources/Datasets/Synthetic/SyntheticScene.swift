@@ -138,14 +138,11 @@ enum SceneSampler {
   }
 
   private static func sampleBackground(_ domain: SyntheticDomain, rng: inout SeededRNG) -> SyntheticBackground {
-    func dark() -> [UInt8] {
-      let g = Int(rng.next() % 30) + 12
-      return [0, 1, 2].map { _ in UInt8(g + Int(rng.next() % 12)) }
-    }
-    func muted() -> [UInt8] { [0, 1, 2].map { _ in UInt8(60 + rng.next() % 110) } }
+    func muted() -> [UInt8] { [0, 1, 2].map { _ in UInt8(30 + rng.next() % 80) } }
     switch domain {
     case .base:
-      let c = dark()
+      // Dark, but of any tint, so a model trained here learns to look past the background colour.
+      let c = [0, 1, 2].map { _ in UInt8(8 + rng.next() % 72) }
       return .plain(c[0], c[1], c[2])
     case .shifted:
       switch rng.next() % 4 {

@@ -51,6 +51,41 @@ public struct HTMLReport {
     body.append(html + "</div>")
   }
 
+  /// One image with several ranked caption lists side by side (e.g. before and after fine-tuning).
+  public struct ComparisonExample {
+    public var image: URL
+    public var label: String
+    /// One list per column, each best first.
+    public var columns: [[(text: String, score: Double, correct: Bool)]]
+    public init(image: URL, label: String, columns: [[(text: String, score: Double, correct: Bool)]]) {
+      self.image = image
+      self.label = label
+      self.columns = columns
+    }
+  }
+
+  /// Rows of an image followed by one ranked caption list per column title; image paths are made
+  /// relative to `reportFolder`; `correct` captions are marked.
+  public mutating func comparisonExamples(_ examples: [ComparisonExample], columnTitles: [String], reportFolder: URL) {
+    var html = "<table class=\"cmp\"><tr><th>image</th>" + columnTitles.map { "<th>\(HTML.escape($0))</th>" }.joined() + "</tr>"
+    for e in examples {
+      html += "<tr><td><img src=\"\(HTML.escape(Self.relativePath(from: reportFolder, to: e.image)))\" alt=\"\(HTML.escape(e.label))\">"
+      html += "<div class=\"label\">\(HTML.escape(e.label))</div></td>"
+      for column in e.columns {
+        html += "<td><ol>" + column.map { c in
+          "<li class=\"\(c.correct ? "hit" : "miss")\">\(HTML.escape(c.text)) <span class=\"score\">\(String(format: "%.3f", c.score))</span></li>"
+        }.joined() + "</ol></td>"
+      }
+      html += "</tr>"
+    }
+    body.append(html + "</table>")
+  }
+
+  /// A paragraph holding one link (`href` relative to the report, e.g. `adapt/report.html`).
+  public mutating func link(_ text: String, href: String) {
+    body.append("<p><a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a></p>")
+  }
+
   public func render() -> String {
     """
     <!DOCTYPE html>
@@ -65,6 +100,8 @@ public struct HTMLReport {
     .card { width: 260px; border: 1px solid #ddd; border-radius: 6px; padding: 8px; font-size: 12px; }
     .card img { width: 100%; height: 180px; object-fit: contain; background: #f7f7f7; image-rendering: auto; }
     .card .label { font-weight: bold; margin: 4px 0; } .card ol { padding-left: 18px; margin: 4px 0; }
+    .cmp td { vertical-align: top; font-size: 12px; } .cmp img { width: 128px; height: 128px; image-rendering: pixelated; }
+    .cmp ol { padding-left: 18px; margin: 0; } .cmp .label { font-weight: bold; }
     .hit { color: #1a7f37; font-weight: bold; } .miss { color: #444; } .score { color: #888; font-size: 11px; }
     </style></head><body>
     <h1>\(HTML.escape(title))</h1>

@@ -8,21 +8,7 @@ extension Trainer {
   /// per evaluation, the cosine-similarity heat map of the first validation images and captions,
   /// and the top captions retrieved for a few validation images.
   func writeReport() throws -> URL {
-    let records = try MetricsLog.read(metrics.url)
-    let steps = records.filter { $0["split"] == nil }
-    let evals = records.filter { $0["split"] != nil }
-    func series(_ rows: [[String: Any]], _ key: String) -> [(x: Double, y: Double)] {
-      rows.compactMap { r in
-        guard let s = r["step"] as? Int, let v = (r[key] as? NSNumber)?.doubleValue else { return nil }
-        return (Double(s), v)
-      }
-    }
-    func recall(_ rows: [[String: Any]], _ direction: String) -> [(x: Double, y: Double)] {
-      rows.compactMap { r in
-        guard let s = r["step"] as? Int, let d = r[direction] as? [String: Any], let v = (d["R@1"] as? NSNumber)?.doubleValue else { return nil }
-        return (Double(s), v)
-      }
-    }
+    let curves = try RunCurves(metricsFile: metrics.url)
     var report = HTMLReport(title: "ClipTune run — \(options.method == .lora ? "LoRA" : "full fine-tuning") on \(URL(fileURLWithPath: options.data).lastPathComponent)")
     report.table(headers: ["setting", "value"], rows: [
       ["model", options.model], ["data", options.data], ["method", options.method.rawValue],
@@ -33,20 +19,20 @@ extension Trainer {
     report.heading("Curves")
     var figures = [
       SVGLineChart(title: "Loss", xLabel: "step", yLabel: "contrastive loss", series: [
-        .init(label: "train", color: "#1f77b4", points: series(steps, "loss")),
-        .init(label: "validation", color: "#d62728", points: series(evals, "loss")),
+        .init(label: "train", color: "#1f77b4", points: curves.trainLoss),
+        .init(label: "validation", color: "#d62728", points: curves.validationLoss),
       ]).render(),
       SVGLineChart(title: "Learning rate", xLabel: "step", yLabel: "lr", series: [
-        .init(label: "lr", color: "#2ca02c", points: series(steps, "lr")),
+        .init(label: "lr", color: "#2ca02c", points: curves.learningRate),
       ]).render(),
     ]
-    if !evals.isEmpty {
+    if !curves.validationLoss.isEmpty {
       figures.append(SVGLineChart(title: "Validation R@1", xLabel: "step", yLabel: "%", series: [
-        .init(label: "image→text", color: "#9467bd", points: recall(evals, "image_to_text")),
-        .init(label: "text→image", color: "#ff7f0e", points: recall(evals, "text_to_image")),
+        .init(label: "image→text", color: "#9467bd", points: curves.imageToTextR1),
+        .init(label: "text→image", color: "#ff7f0e", points: curves.textToImageR1),
       ]).render())
       figures.append(SVGLineChart(title: "Validation mean cosine (matched pairs)", xLabel: "step", yLabel: "cosine", series: [
-        .init(label: "mean cosine", color: "#8c564b", points: series(evals, "mean_cosine")),
+        .init(label: "mean cosine", color: "#8c564b", points: curves.meanCosine),
       ]).render())
     }
     report.figures(figures)

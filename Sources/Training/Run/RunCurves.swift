@@ -1,0 +1,32 @@
+import Foundation
+
+/// The curves of a run, read back from its `metrics.jsonl`: per-step training loss and learning
+/// rate, per-evaluation validation loss, mean cosine and R@1 both ways. Points are (step, value).
+public struct RunCurves {
+  public typealias Points = [(x: Double, y: Double)]
+  public var trainLoss: Points = []
+  public var learningRate: Points = []
+  public var validationLoss: Points = []
+  public var meanCosine: Points = []
+  public var imageToTextR1: Points = []
+  public var textToImageR1: Points = []
+
+  /// Reads `metricsFile` (a `MetricsLog`); throws `TrainingError` naming it if unreadable.
+  public init(metricsFile: URL) throws {
+    for row in try MetricsLog.read(metricsFile) {
+      guard let step = row["step"] as? Int else { continue }
+      let x = Double(step)
+      func value(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
+      func r1(_ direction: String) -> Double? { ((row[direction] as? [String: Any])?["R@1"] as? NSNumber)?.doubleValue }
+      if row["split"] == nil {
+        if let v = value("loss") { trainLoss.append((x, v)) }
+        if let v = value("lr") { learningRate.append((x, v)) }
+      } else {
+        if let v = value("loss") { validationLoss.append((x, v)) }
+        if let v = value("mean_cosine") { meanCosine.append((x, v)) }
+        if let v = r1("image_to_text") { imageToTextR1.append((x, v)) }
+        if let v = r1("text_to_image") { textToImageR1.append((x, v)) }
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Training
+import Workflows
+
+/// `cliptune demo`: evaluate → fine-tune → evaluate → report, on synthetic data with a CLIP it
+/// pretrains from scratch, or on your own checkpoint and data (`--model`, `--data`).
+struct DemoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Evaluate → LoRA fine-tune → evaluate → report, end to end.",
+    discussion: """
+      Without --model: synthesises a base and a shifted captioned-shapes dataset, pretrains a small CLIP \
+      from scratch on base, evaluates it on the shifted test split (retrieval R@1/5/10 both ways, mean \
+      cosine, zero-shot over shape names), LoRA-fine-tunes it on shifted and evaluates again.
+      With --model DIR --data FILE: the same evaluate → LoRA → evaluate on your checkpoint and data \
+      (Karpathy JSON with train/val/test splits, e.g. Flickr30k).
+      The output folder gets results.json, report.html and the run folders.
+      """)
+
+  @Option(help: "Folder to write (new, empty, or an earlier demo's).") var output = "demo-run"
+  @Option(help: "Random seed (data, initialisation, order, LoRA).") var seed: UInt64 = 0
+  @Option(help: "A Hugging Face CLIP folder to adapt instead of pretraining one.") var model: String?
+  @Option(help: "Karpathy-split JSON (train/val/test) to adapt and evaluate on; with --model.") var data: String?
+  @Option(help: "Folder the image paths are relative to.") var imageRoot: String?
+  @Option(help: "Split to evaluate before and after.") var testSplit = "test"
+  @Flag(help: "A small, fast configuration (what the end-to-end test runs).") var quick = false
+  @Option(help: "Synthetic base-domain images (pretraining).") var baseImages: Int?
+  @Option(help: "Synthetic shifted-domain images (adaptation and test).") var shiftedImages: Int?
+  @Option(help: "Side of the synthetic images and of the scratch model's input.") var imageSize: Int?
+  @Option(help: "Pretraining optimiser steps.") var pretrainSteps: Int?
+  @Option(help: "Pretraining peak learning rate.") var pretrainLr: Double?
+  @Option(help: "LoRA epochs over the train split.") var adaptEpochs: Int?
+  @Option(help: "LoRA peak learning rate.") var adaptLr: Double?
+  @Option(help: "LoRA rank.") var loraRank: Int?
+  @Option(help: "LoRA alpha.") var loraAlpha: Double?
+  @Option(help: "Batch size of the LoRA fine-tune.") var batchSize: Int?
+  @Option(help: "Test images shown with their top captions in the report.") var examples: Int?
+
+  func options() throws -> DemoOptions {
+    var o = quick ? DemoOptions.quick(output: output) : DemoOptions(output: output)
+    o.seed = seed
+    o.model = model; o.data = data; o.imageRoot = imageRoot; o.testSplit = testSplit
+    if let baseImages { o.baseImages = baseImages }
+    if let shiftedImages { o.shiftedImages = shiftedImages }
+    if let imageSize { o.imageSize = imageSize }
+    if let pretrainSteps { o.pretrainSteps = pretrainSteps }
+    if let pretrainLr { o.pretrainLearningRate = pretrainLr }
+    if let adaptEpochs { o.adaptEpochs = adaptEpochs }
+    if let adaptLr { o.adaptLearningRate = adaptLr }
+    if let loraRank { o.loraRank = loraRank }
+    if let loraAlpha { o.loraAlpha = loraAlpha }
+    if let batchSize { o.adaptBatchSize = batchSize }
+    if let examples { o.exampleCount = examples }
+    do { try o.validate() } catch let error as DemoError { throw ValidationError(error.message) }
+    return o
+  }
+
+  func run() throws {
+    let demo = try Demo(options: try options())
+    var bar: ProgressBar?
+    var lastLine = Date.distantPast
+    let summary = try demo.run { event in
+      switch event {
+      case .stage(let name, let detail):
+        FileHandle.standardError.write(Data("\n\u{25B8} \(name): \(detail)\n".utf8))
+      case .trainingStarted(let stage, let total, let trainable):
+        FileHandle.standardError.write(Data("  \(trainable)\n".utf8))
+        bar = ProgressBar("  \(stage)", total: total, unit: "step")
+      case .trainingStep(_, let p):
+        bar?.update(p.step, detail: String(format: "loss %.4f  %.1f pairs/s", p.loss, p.pairsPerSecond))
+        if bar?.isTerminal == false, Date().timeIntervalSince(lastLine) > 10 || p.step == p.totalSteps {
+          lastLine = Date()
+          FileHandle.standardError.write(Data(String(format: "  step %d/%d  loss %.4f  %.1f pairs/s\n", p.step, p.totalSteps, p.loss, p.pairsPerSecond).utf8))
+        }
+      }
+    }
+    print("\nOn \(summary.testImages) test images (R@1 by chance: \(String(format: "%.1f", summary.chanceR1))%), seed \(seed):\n")
+    print(DemoResults.table(summary))
+    print("\nresults: \(summary.results.path)")
+    print("report:  \(summary.report.path)")
+    print(String(format: "done in %.0f s", summary.seconds))
+  }
+}
