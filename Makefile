@@ -2,7 +2,7 @@
 SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench fixtures clean
+.PHONY: deps build release test demo tour bench fixtures clean
 
 ## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
 deps:
@@ -21,9 +21,13 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 
-## demo: zero-shot classification and retrieval with the committed tiny CLIP on images the script makes
+## demo: pretrain a small CLIP on synthetic shapes, evaluate on a shifted domain, LoRA-adapt, evaluate, report (~2 min)
 demo: release
 	Scripts/demo.sh
+
+## tour: every subcommand once on the committed tiny CLIP and fixtures (a few seconds)
+tour: release
+	Scripts/tour.sh
 
 ## bench: ClipTune vs the PyTorch anchor, side by side: embed, LoRA and full steps (needs ~/torch-anchor, see README)
 bench: release

@@ -73,7 +73,7 @@ struct DemoCLITests {
       (["demo", "--output", dir.appendingPathComponent("a").path, "--model", Fixtures.url("clip/tiny").path], "--model and --data go together"),
       (["demo", "--output", dir.appendingPathComponent("b").path, "--image-size", "36"], "--image-size"),
       (["demo", "--output", dir.appendingPathComponent("c").path, "--model", dir.appendingPathComponent("nope").path,
-        "--data", Fixtures.url("train_parity/shapes/dataset.json").path], "nope"),
+        "--data", Fixtures.url("train_parity/shapes/dataset.json").path, "--test-split", "val"], "nope: no config.json"),
     ]
     for (args, message) in cases {
       let r = try CommandLineTool.run(args)

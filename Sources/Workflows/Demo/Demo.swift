@@ -41,6 +41,12 @@ public final class Demo {
 
   public init(options: DemoOptions) throws {
     try options.validate()
+    if let model = options.model {
+      let config = URL(fileURLWithPath: model).appendingPathComponent("config.json")
+      guard FileManager.default.fileExists(atPath: config.path) else {
+        throw DemoError(file: model, "no config.json here; --model takes a Hugging Face CLIP folder")
+      }
+    }
     self.options = options
     folder = URL(fileURLWithPath: options.output)
   }
