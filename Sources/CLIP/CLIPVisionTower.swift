@@ -148,9 +148,9 @@ public final class CLIPVisionTower: ParameterContainer {
       let patchLen = columns.shape[1], rows = b * (t - 1)
       dPatches.data.withUnsafeBufferPointer { dp in
         columns.data.withUnsafeBufferPointer { cp in
-          patchEmbedding.accumulateGradient { g in
+          patchEmbedding.writeOrAccumulateGradient { g, beta in
             BLAS.gemm(transA: true, m: c, n: patchLen, k: rows, a: dp.baseAddress!, lda: c, b: cp.baseAddress!, ldb: patchLen,
-                      beta: 1, c: g, ldc: patchLen)
+                      beta: beta, c: g, ldc: patchLen)
           }
         }
       }

@@ -48,9 +48,9 @@ public final class Linear: LinearLayer {
       if weight.trainable {
         guard let x = cachedInput else { preconditionFailure("\(weight.name): backward without a training forward") }
         x.data.withUnsafeBufferPointer { xp in
-          weight.accumulateGradient { dw in  // dW += dyᵀ · x   [out, in]
+          weight.writeOrAccumulateGradient { dw, beta in  // dW (+)= dyᵀ · x   [out, in]
             BLAS.gemm(transA: true, m: o, n: i, k: n, a: g.baseAddress!, lda: o, b: xp.baseAddress!, ldb: i,
-                      beta: 1, c: dw, ldc: i)
+                      beta: beta, c: dw, ldc: i)
           }
         }
       }

@@ -25,6 +25,16 @@ public final class Parameter: @unchecked Sendable {
     grad!.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
   }
 
+  /// Runs `body` on the gradient buffer with the `beta` a GEMM writing it should use: 0 for the
+  /// first contribution since `zeroGradient()` (the buffer is new and uninitialised, so `body` must
+  /// overwrite every element), 1 when a gradient is already there (add into it). For kernels that
+  /// write the whole gradient at once, this saves zero-filling it and reading the zeros back.
+  public func writeOrAccumulateGradient(_ body: (UnsafeMutablePointer<Float>, _ beta: Float) -> Void) {
+    let beta: Float = grad == nil ? 0 : 1
+    if grad == nil { grad = Tensor(uninitialized: value.shape) }
+    grad!.data.withUnsafeMutableBufferPointer { body($0.baseAddress!, beta) }
+  }
+
   /// Drops the accumulated gradient.
   public func zeroGradient() { grad = nil }
 }

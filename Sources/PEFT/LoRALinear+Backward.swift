@@ -21,9 +21,9 @@ extension LoRALinear {
       if loraB.trainable {
         guard let hidden else { preconditionFailure("\(moduleName): backward without a training forward") }
         hidden.data.withUnsafeBufferPointer { h in
-          loraB.accumulateGradient { db in  // dB += scaling · dyᵀ h
+          loraB.writeOrAccumulateGradient { db, beta in  // dB (+)= scaling · dyᵀ h
             BLAS.gemm(transA: true, m: o, n: r, k: n, alpha: scaling, a: g.baseAddress!, lda: o,
-                      b: h.baseAddress!, ldb: r, beta: 1, c: db, ldc: r)
+                      b: h.baseAddress!, ldb: r, beta: beta, c: db, ldc: r)
           }
         }
       }
@@ -38,13 +38,13 @@ extension LoRALinear {
     if loraA.trainable {
       guard var dropped = input else { preconditionFailure("\(moduleName): backward without a training forward") }
       if let dropoutStart {  // drop(x), rebuilt from the mask's draws for this product only
-        dropped.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: dropoutStart, p: dropout, to: $0.baseAddress!, count: $0.count) }
+        dropped = Self.dropout(dropped, startingAt: dropoutStart, p: dropout)
       }
       dh.data.withUnsafeBufferPointer { d in
         dropped.data.withUnsafeBufferPointer { xp in
-          loraA.accumulateGradient { da in  // dA += dhᵀ drop(x)
+          loraA.writeOrAccumulateGradient { da, beta in  // dA (+)= dhᵀ drop(x)
             BLAS.gemm(transA: true, m: r, n: i, k: n, a: d.baseAddress!, lda: r, b: xp.baseAddress!, ldb: i,
-                      beta: 1, c: da, ldc: i)
+                      beta: beta, c: da, ldc: i)
           }
         }
       }
@@ -57,8 +57,8 @@ extension LoRALinear {
             var path = [Float](unsafeUninitializedCapacity: n * i) { _, c in c = n * i }
             path.withUnsafeMutableBufferPointer { p in
               BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i, c: p.baseAddress!, ldc: i)
-              DropoutRNG.apply(startingAt: dropoutStart, p: dropout, to: p.baseAddress!, count: n * i)
-              for k in 0..<(n * i) { dxp[k] += p[k] }
+              DropoutRNG.apply(startingAt: dropoutStart, p: dropout, from: p.baseAddress!, to: dxp.baseAddress!,
+                               count: n * i, accumulate: true)
             }
           } else {  // dx += dh A
             BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i,

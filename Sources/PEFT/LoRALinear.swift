@@ -74,7 +74,7 @@ public final class LoRALinear: LinearLayer {
     var dropoutStart: DropoutRNG.State?
     if training && dropout > 0 {
       let start = dropoutRNG.reserve(count: x.count)
-      dropped.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: start, p: dropout, to: $0.baseAddress!, count: $0.count) }
+      dropped = Self.dropout(x, startingAt: start, p: dropout)
       dropoutStart = start
     }
     var hidden = Tensor(uninitialized: [n, r])  // drop(x) Aᵀ: [N, r]
@@ -98,6 +98,17 @@ public final class LoRALinear: LinearLayer {
     cachedHidden = training && loraB.trainable ? hidden : nil
     cachedDropoutStart = training ? dropoutStart : nil
     return y
+  }
+
+  /// drop(x) for the draw starting at `start`, written in one pass into a new tensor.
+  static func dropout(_ x: Tensor, startingAt start: DropoutRNG.State, p: Float) -> Tensor {
+    var out = Tensor(uninitialized: x.shape)
+    x.data.withUnsafeBufferPointer { xp in
+      out.data.withUnsafeMutableBufferPointer {
+        DropoutRNG.apply(startingAt: start, p: p, from: xp.baseAddress!, to: $0.baseAddress!, count: xp.count)
+      }
+    }
+    return out
   }
 
   /// Hands the training caches to backward and forgets them: (x, h, where the dropout mask's

@@ -14,6 +14,24 @@ struct DropoutTests {
                       loraB: Tensor(repeating: 1, shape: [1, 1]), scaling: 1, dropout: dropout, dropoutRNG: rng)
   }
 
+  /// The out-of-place and accumulating forms apply exactly the mask the in-place form applies
+  /// (odd count: the tail lanes too).
+  @Test func outOfPlaceAndAccumulatingFormsMatchInPlace() {
+    let n = 10_003, stream = DropoutRNG(seed: 9)
+    _ = stream.reserve(count: 40)
+    let start = stream.reserve(count: n)
+    var rng = SeededRNG(seed: 1)
+    let x = (0..<n).map { _ in rng.normal() }, base = (0..<n).map { _ in rng.normal() }
+    var inPlace = x, outOfPlace = [Float](repeating: .nan, count: n), accumulated = base
+    DropoutRNG.apply(startingAt: start, p: 0.3, to: &inPlace, count: n)
+    x.withUnsafeBufferPointer { xp in
+      DropoutRNG.apply(startingAt: start, p: 0.3, from: xp.baseAddress!, to: &outOfPlace, count: n)
+      DropoutRNG.apply(startingAt: start, p: 0.3, from: xp.baseAddress!, to: &accumulated, count: n, accumulate: true)
+    }
+    #expect(outOfPlace == inPlace)
+    #expect(accumulated == zip(base, inPlace).map { $0 + $1 })
+  }
+
   @Test func keepRateAndScaleAreRight() {
     let (rows, width, p): (Int, Int, Float) = (2000, 100, 0.25)
     let layer = Self.summingLayer(inFeatures: width, dropout: p, rng: DropoutRNG(seed: 5))

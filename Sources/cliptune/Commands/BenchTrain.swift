@@ -39,25 +39,33 @@ struct BenchTrain: ParsableCommand {
       optimizer = AdamW(lr: 1e-5)
     }
     let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
-    func step() throws -> Double {
-      let t0 = DispatchTime.now().uptimeNanoseconds
+    /// Seconds of one step: (total, forward + loss, backward, optimiser + zeroing).
+    func step() throws -> (total: Double, forward: Double, backward: Double, optimizer: Double) {
+      func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+      let t0 = now()
       let image = try model.imageFeatures(pixels, training: true)
       let text = try model.textFeatures(ids, training: true)
       let r = ContrastiveLoss.lossAndGradients(imageEmbeds: image, textEmbeds: text, logitScale: model.logitScale.value.data[0])
+      let t1 = now()
       model.backwardImageFeatures(r.imageEmbedsGradient)
       model.backwardTextFeatures(r.textEmbedsGradient)
       if model.logitScale.trainable { model.logitScale.accumulateGradient { $0[0] += r.logitScaleGradient } }
+      let t2 = now()
       optimizer.step(trainable, lr: optimizer.lr)
       for p in trainable { p.zeroGradient() }
-      return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let t3 = now()
+      return (t3 - t0, t1 - t0, t2 - t1, t3 - t2)
     }
     _ = try step()  // warm-up
-    let best = try (0..<steps).map { _ in try step() }.min()!
+    let timings = try (0..<steps).map { _ in try step() }
+    let fastest = timings.min { $0.total < $1.total }!
+    let best = fastest.total
     let summary = TrainableSummary(model.parameters)
     let result = BenchTrainResult(method: method.rawValue, pairs_per_s: Double(batch) / best, step_seconds: best,
                                   peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
                                   trainable: summary.trainable, total: summary.total)
-    print(String(format: "%@: %@, step %.2fs, %.2f pairs/s, peak RSS %.0f MB", method.rawValue, summary.description, best,
+    print(String(format: "%@: %@, step %.2fs (forward %.2f, backward %.2f, optimiser %.2f), %.2f pairs/s, peak RSS %.0f MB",
+                 method.rawValue, summary.description, best, fastest.forward, fastest.backward, fastest.optimizer,
                  result.pairs_per_s, result.peak_rss_mb))
     if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
   }
