@@ -169,4 +169,22 @@ import TestSupport
       #expect("\(error)".contains("3 samples per epoch, fewer than one batch of 4"))
     }
   }
+
+  /// Accumulation groups never straddle epochs: 7 samples in batches of 2 make 3 batches, of which
+  /// a multiple of 2 keeps 2 per epoch (the third is dropped, as open_clip's accum_freq drops it).
+  @Test func batchesPerEpochRoundDownToWholeAccumulationGroups() throws {
+    let fixture = try TrainingBatchFixture(captionCounts: [1, 1, 1, 1, 1, 1, 1])
+    let batches = try fixture.batches(TrainingBatchOptions(batchSize: 2, shuffle: false, captions: .first, prefetch: 0,
+                                                           batchesPerEpochMultiple: 2))
+    #expect(batches.stepsPerEpoch == 2)
+    let positions = try (0..<5).map { _ in try batches.next().position }
+    #expect(positions == [.init(epoch: 0, batch: 0), .init(epoch: 0, batch: 1), .init(epoch: 1, batch: 0),
+                          .init(epoch: 1, batch: 1), .init(epoch: 2, batch: 0)])
+    do {
+      _ = try fixture.batches(TrainingBatchOptions(batchSize: 2, captions: .first, batchesPerEpochMultiple: 4))
+      Issue.record("3 batches cannot make a group of 4")
+    } catch {
+      #expect("\(error)".contains("make 3 batches of 2, fewer than one group of 4"))
+    }
+  }
 }

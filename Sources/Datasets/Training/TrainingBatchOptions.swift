@@ -19,10 +19,14 @@ public struct TrainingBatchOptions: Sendable, Equatable, Codable {
   public var contextLength: Int
   /// Batches prepared ahead on background threads; 0 prepares each batch on demand in `next()`.
   public var prefetch: Int
+  /// Batches per epoch are rounded down to a multiple of this, and the rest of the epoch is
+  /// dropped (as open_clip's `accum_freq` does), so groups of this many consecutive batches, the
+  /// micro-batches of one accumulated optimiser step, never straddle two epochs.
+  public var batchesPerEpochMultiple: Int
 
   public init(batchSize: Int, seed: UInt64 = 0, shuffle: Bool = true, captions: CaptionSampling = .random,
               dropLast: Bool = true, transform: TrainingImageTransform = .none, contextLength: Int = 77,
-              prefetch: Int = 2) {
+              prefetch: Int = 2, batchesPerEpochMultiple: Int = 1) {
     self.batchSize = batchSize
     self.seed = seed
     self.shuffle = shuffle
@@ -31,5 +35,6 @@ public struct TrainingBatchOptions: Sendable, Equatable, Codable {
     self.transform = transform
     self.contextLength = contextLength
     self.prefetch = prefetch
+    self.batchesPerEpochMultiple = batchesPerEpochMultiple
   }
 }

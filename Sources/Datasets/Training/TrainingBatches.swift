@@ -38,7 +38,8 @@ public final class TrainingBatches {
   /// Samples in each epoch: images with at least one caption (`.first`, `.random`) or
   /// (image, caption) pairs (`.all`).
   public let samplesPerEpoch: Int
-  /// Batches in each epoch: `samplesPerEpoch / batchSize`, rounded down with drop-last, up without.
+  /// Batches in each epoch: `samplesPerEpoch / batchSize`, rounded down with drop-last, up without,
+  /// then down to a multiple of `batchesPerEpochMultiple`.
   public let stepsPerEpoch: Int
   /// `[3, H, W]` of each image in a batch.
   public let imageShape: [Int]
@@ -65,10 +66,14 @@ public final class TrainingBatches {
     }
     let planner = EpochPlanner(captionCounts: dataset.items.map(\.captions.count), seed: options.seed,
                                shuffle: options.shuffle, captions: options.captions)
-    let steps = EpochPlanner.steps(samples: planner.count, batchSize: options.batchSize, dropLast: options.dropLast)
+    precondition(options.batchesPerEpochMultiple > 0, "batchesPerEpochMultiple must be positive, got \(options.batchesPerEpochMultiple)")
+    let multiple = options.batchesPerEpochMultiple
+    let batches = EpochPlanner.steps(samples: planner.count, batchSize: options.batchSize, dropLast: options.dropLast)
+    let steps = batches / multiple * multiple
     guard steps > 0 else {
       let what = planner.count == 0 ? "no image has a caption"
-        : "\(planner.count) sample\(planner.count == 1 ? "" : "s") per epoch, fewer than one batch of \(options.batchSize) with drop-last"
+        : batches == 0 ? "\(planner.count) sample\(planner.count == 1 ? "" : "s") per epoch, fewer than one batch of \(options.batchSize) with drop-last"
+        : "\(planner.count) samples per epoch make \(batches) batch\(batches == 1 ? "" : "es") of \(options.batchSize), fewer than one group of \(multiple)"
       throw TrainingBatchError("no training batches: \(what)")
     }
     self.options = options

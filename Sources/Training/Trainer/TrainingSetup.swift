@@ -52,13 +52,16 @@ final class TrainingSetup {
       batchSize: options.batchSize, seed: options.seed, shuffle: options.shuffle,
       captions: Self.captionSampling(options.captions), dropLast: true,
       transform: options.augment == .none ? .none : .cropFlip(scale: options.cropScale[0]...options.cropScale[1]),
-      contextLength: model.config.text.maxPositionEmbeddings)
-    batches = try TrainingBatches(dataset: train, tokenizer: try pipeline.tokenizer(), preprocessor: pipeline.preprocessor,
-                                  options: batchOptions)
-    stepsPerEpoch = batches.stepsPerEpoch / options.accumulate
-    guard stepsPerEpoch >= 1 else {
-      throw TrainingError(file: options.data, "one optimiser step needs \(options.batchSize * options.accumulate) training pairs; the \(options.trainSplit) split gives \(batches.samplesPerEpoch)")
+      contextLength: model.config.text.maxPositionEmbeddings, batchesPerEpochMultiple: options.accumulate)
+    let pairsPerStep = options.batchSize * options.accumulate
+    do {
+      batches = try TrainingBatches(dataset: train, tokenizer: try pipeline.tokenizer(), preprocessor: pipeline.preprocessor,
+                                    options: batchOptions)
+    } catch let error as TrainingBatchError where error.message.hasPrefix("no training batches") {
+      throw TrainingError(file: options.data, "one optimiser step needs \(pairsPerStep) training pairs; the \(options.trainSplit) split gives fewer (\(error.message))")
     }
+    // Whole accumulation groups per epoch (the stream drops the rest of each epoch).
+    stepsPerEpoch = batches.stepsPerEpoch / options.accumulate
     totalSteps = options.maxSteps ?? options.epochs * stepsPerEpoch
 
     let lr = Float(options.learningRate)
