@@ -177,3 +177,54 @@ struct CheckpointWriteFailureTests {
     #expect(a == b)
   }
 }
+
+/// A real full disk: the run folder on a 2.5 MB tmpfs (mounted in a user and mount namespace, so no
+/// privileges are needed) holds the first checkpoint (1.7 MB) but not the second. The write fails
+/// with ENOSPC: the run stops with a message naming the checkpoint and the cause, the first
+/// checkpoint stays whole, no partial one is left, and resuming from it ends where an uninterrupted
+/// run does. Runs where `unshare -rm` works (Linux with unprivileged user namespaces).
+struct DiskFullTests {
+  static let namespacesWork: Bool = {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    p.arguments = ["-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return false }
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+  }()
+
+  @Test(.enabled(if: namespacesWork)) func fullDiskDuringCheckpointLosesNothing() throws {
+    let dir = Fixtures.temporaryDirectory("enospc")
+    let disk = dir.appendingPathComponent("disk"), kept = dir.appendingPathComponent("kept")
+    let whole = dir.appendingPathComponent("whole")
+    try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+    let args = ["train", "--model", Fixtures.url("clip/tiny").path, "--data", Fixtures.url("train_parity/shapes/dataset.json").path,
+                "--batch-size", "16", "--epochs", "2", "--save-every", "3", "--lora-rank", "64", "--val-split", "none", "--seed", "3"]
+    let train = ([CommandLineTool.executable.path] + args + ["--output", disk.appendingPathComponent("run").path])
+      .map { "'\($0)'" }.joined(separator: " ")
+    // The tmpfs lives as long as the namespace: run, then copy what is left out of it.
+    let script = "mount -t tmpfs -o size=2500k tmpfs '\(disk.path)' && { \(train); echo \"exit=$?\" >&2; }; cp -r '\(disk.path)/run' '\(kept.path)'"
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+    p.arguments = ["-rm", "sh", "-c", script]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(message.contains("exit=") && !message.contains("exit=0"), "\(message)")
+    #expect(message.contains("checkpoint at step 6 could not be written") && message.contains("No space left on device"), "\(message)")
+    let checkpoints = try FileManager.default.contentsOfDirectory(atPath: kept.appendingPathComponent("checkpoints").path).sorted()
+    #expect(checkpoints == ["latest", "step-00000003"], "\(checkpoints)")
+
+    let resumed = try CommandLineTool.run(["train", "--resume", kept.path])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try CommandLineTool.run(args + ["--output", whole.path]).status == 0)
+    let a = try Data(contentsOf: kept.appendingPathComponent("adapter/adapter_model.safetensors"))
+    let b = try Data(contentsOf: whole.appendingPathComponent("adapter/adapter_model.safetensors"))
+    #expect(a == b)
+  }
+}
+
