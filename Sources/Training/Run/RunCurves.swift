@@ -1,4 +1,5 @@
 import Foundation
+import Evaluation
 
 /// The curves of a run, read back from its `metrics.jsonl`: per-step training loss and learning
 /// rate, per-evaluation validation loss, mean cosine and R@1 both ways. Points are (step, value).
@@ -28,5 +29,23 @@ public struct RunCurves {
         if let v = r1("text_to_image") { textToImageR1.append((x, v)) }
       }
     }
+  }
+}
+
+extension RunCurves {
+  /// Training and validation loss against the step, as an inline SVG.
+  public func lossChart(title: String = "Loss") -> String {
+    SVGLineChart(title: title, xLabel: "step", yLabel: "contrastive loss", series: [
+      .init(label: "train", color: "#1f77b4", points: trainLoss),
+      .init(label: "validation", color: "#d62728", points: validationLoss),
+    ]).render()
+  }
+
+  /// Validation R@1 in both directions against the step, as an inline SVG.
+  public func recallChart(title: String = "Validation R@1") -> String {
+    SVGLineChart(title: title, xLabel: "step", yLabel: "%", series: [
+      .init(label: "image→text", color: "#9467bd", points: imageToTextR1),
+      .init(label: "text→image", color: "#ff7f0e", points: textToImageR1),
+    ]).render()
   }
 }

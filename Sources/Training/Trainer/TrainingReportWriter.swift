@@ -18,19 +18,13 @@ extension Trainer {
     ])
     report.heading("Curves")
     var figures = [
-      SVGLineChart(title: "Loss", xLabel: "step", yLabel: "contrastive loss", series: [
-        .init(label: "train", color: "#1f77b4", points: curves.trainLoss),
-        .init(label: "validation", color: "#d62728", points: curves.validationLoss),
-      ]).render(),
+      curves.lossChart(),
       SVGLineChart(title: "Learning rate", xLabel: "step", yLabel: "lr", series: [
         .init(label: "lr", color: "#2ca02c", points: curves.learningRate),
       ]).render(),
     ]
     if !curves.validationLoss.isEmpty {
-      figures.append(SVGLineChart(title: "Validation R@1", xLabel: "step", yLabel: "%", series: [
-        .init(label: "image→text", color: "#9467bd", points: curves.imageToTextR1),
-        .init(label: "text→image", color: "#ff7f0e", points: curves.textToImageR1),
-      ]).render())
+      figures.append(curves.recallChart())
       figures.append(SVGLineChart(title: "Validation mean cosine (matched pairs)", xLabel: "step", yLabel: "cosine", series: [
         .init(label: "mean cosine", color: "#8c564b", points: curves.meanCosine),
       ]).render())

@@ -60,15 +60,6 @@ enum DemoReport {
 
   static func curves(of run: TrainingSummary, title: String) throws -> [String] {
     let c = try RunCurves(metricsFile: run.report.deletingLastPathComponent().appendingPathComponent("metrics.jsonl"))
-    return [
-      SVGLineChart(title: "\(title): loss", xLabel: "step", yLabel: "contrastive loss", series: [
-        .init(label: "train", color: "#1f77b4", points: c.trainLoss),
-        .init(label: "validation", color: "#d62728", points: c.validationLoss),
-      ]).render(),
-      SVGLineChart(title: "\(title): validation R@1", xLabel: "step", yLabel: "%", series: [
-        .init(label: "image→text", color: "#9467bd", points: c.imageToTextR1),
-        .init(label: "text→image", color: "#ff7f0e", points: c.textToImageR1),
-      ]).render(),
-    ]
+    return [c.lossChart(title: "\(title): loss"), c.recallChart(title: "\(title): validation R@1")]
   }
 }
