@@ -17,6 +17,7 @@ struct BenchTrain: ParsableCommand {
   @Option(help: "Pairs per step.") var batch: Int = 32
   @Option(help: "Text length in tokens (with start/end).") var textLen: Int = 20
   @Option(help: "Timed steps after one warm-up; the best is reported.") var steps: Int = 3
+  @Option(help: "LoRA dropout (the PyTorch anchor uses 0.1).") var loraDropout: Double = 0.1
   @Option(help: "Also write the results as JSON here.") var output: String?
 
   func validate() throws {
@@ -31,7 +32,7 @@ struct BenchTrain: ParsableCommand {
     let optimizer: Optimizer
     switch method {
     case .lora:
-      let adapter = try LoRA.apply(LoRAConfig(rank: 16, alpha: 32, dropout: 0.1), to: model, seed: 0)
+      let adapter = try LoRA.apply(LoRAConfig(rank: 16, alpha: 32, dropout: loraDropout), to: model, seed: 0)
       trainable = adapter.parameters
       optimizer = AdamW(lr: 1e-4)
     case .full:
