@@ -25,17 +25,22 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Folder the image paths are relative to.") var imageRoot: String?
   @Option(help: "Split to evaluate before and after.") var testSplit = "test"
   @Flag(help: "A small, fast configuration (what the end-to-end test runs).") var quick = false
-  @Option(help: "Synthetic base-domain images (pretraining).") var baseImages: Int?
-  @Option(help: "Synthetic shifted-domain images (adaptation and test).") var shiftedImages: Int?
-  @Option(help: "Side of the synthetic images and of the scratch model's input.") var imageSize: Int?
-  @Option(help: "Pretraining optimiser steps.") var pretrainSteps: Int?
-  @Option(help: "Pretraining peak learning rate.") var pretrainLr: Double?
-  @Option(help: "LoRA epochs over the train split.") var adaptEpochs: Int?
-  @Option(help: "LoRA peak learning rate.") var adaptLr: Double?
-  @Option(help: "LoRA rank.") var loraRank: Int?
-  @Option(help: "LoRA alpha.") var loraAlpha: Double?
-  @Option(help: "Batch size of the LoRA fine-tune.") var batchSize: Int?
-  @Option(help: "Test images shown with their top captions in the report.") var examples: Int?
+  @Option(help: "Synthetic base-domain images (pretraining); \(defaults(\.baseImages)).") var baseImages: Int?
+  @Option(help: "Synthetic shifted-domain images (adaptation and test); \(defaults(\.shiftedImages)).") var shiftedImages: Int?
+  @Option(help: "Side of the synthetic images and of the scratch model's input; \(defaults(\.imageSize)).") var imageSize: Int?
+  @Option(help: "Pretraining optimiser steps; \(defaults(\.pretrainSteps)).") var pretrainSteps: Int?
+  @Option(help: "Pretraining peak learning rate; \(defaults(\.pretrainLearningRate)).") var pretrainLr: Double?
+  @Option(help: "LoRA epochs over the train split; \(defaults(\.adaptEpochs)).") var adaptEpochs: Int?
+  @Option(help: "LoRA peak learning rate; \(defaults(\.adaptLearningRate)).") var adaptLr: Double?
+  @Option(help: "LoRA rank; \(defaults(\.loraRank)).") var loraRank: Int?
+  @Option(help: "LoRA alpha; \(defaults(\.loraAlpha)).") var loraAlpha: Double?
+  @Option(help: "Batch size of the LoRA fine-tune; \(defaults(\.adaptBatchSize)).") var batchSize: Int?
+  @Option(help: "Test images shown with their top captions in the report; \(defaults(\.exampleCount)).") var examples: Int?
+
+  /// "default X, --quick Y" for a help text.
+  static func defaults<T>(_ field: KeyPath<DemoOptions, T>) -> String {
+    "default \(DemoOptions(output: "")[keyPath: field]), --quick \(DemoOptions.quick(output: "")[keyPath: field])"
+  }
 
   func options() throws -> DemoOptions {
     var o = quick ? DemoOptions.quick(output: output) : DemoOptions(output: output)
