@@ -11,11 +11,7 @@ enum DemoReport {
       : "ClipTune demo — LoRA adaptation of \(URL(fileURLWithPath: options.model!).lastPathComponent)")
     report.paragraph(flowDescription(s, options: options))
     report.heading("Before and after adaptation (\(s.testImages) test images; R@1 by chance \(String(format: "%.1f", s.chanceR1))%)")
-    report.table(headers: ["metric", "before", "after", "change"], rows: DemoResults.rows(s).map { r in
-      let digits = r.metric.hasPrefix("mean") || r.metric.hasSuffix("loss") ? 3 : 1
-      return [r.metric, DemoResults.format(r.before, digits), DemoResults.format(r.after, digits),
-              (r.after >= r.before ? "+" : "") + DemoResults.format(r.after - r.before, digits)]
-    })
+    report.table(headers: ["metric", "before", "after", "change"], rows: DemoResults.formattedRows(s))
     if let classNames, let z = s.before.zeroShot, s.after.zeroShot != nil {
       report.paragraph("Zero-shot: \(s.before.zeroShotImages) test images whose objects share one shape, classified among "
                        + "\(classNames.joined(separator: ", ")) with the prompts \(SyntheticDemoData.shapeTemplates.map { "“\($0)”" }.joined(separator: ", ")); "

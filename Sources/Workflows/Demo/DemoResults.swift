@@ -20,15 +20,22 @@ public enum DemoResults {
     return rows
   }
 
-  /// A fixed-width text table of `rows`, with the change column.
-  public static func table(_ s: DemoSummary) -> String {
-    var lines = [pad("metric", 24) + pad("before", 10, left: true) + pad("after", 10, left: true) + pad("change", 10, left: true)]
-    for r in rows(s) {
+  /// `rows` as text: metric, before, after and the signed change, to 3 decimals for cosine and
+  /// loss and 1 for percentages.
+  public static func formattedRows(_ s: DemoSummary) -> [[String]] {
+    rows(s).map { r in
       let digits = r.metric.hasPrefix("mean") || r.metric.hasSuffix("loss") ? 3 : 1
-      lines.append(pad(r.metric, 24) + pad(format(r.before, digits), 10, left: true) + pad(format(r.after, digits), 10, left: true)
-                   + pad((r.after >= r.before ? "+" : "") + format(r.after - r.before, digits), 10, left: true))
+      return [r.metric, format(r.before, digits), format(r.after, digits),
+              (r.after >= r.before ? "+" : "") + format(r.after - r.before, digits)]
     }
-    return lines.joined(separator: "\n")
+  }
+
+  /// A fixed-width text table of `formattedRows`.
+  public static func table(_ s: DemoSummary) -> String {
+    let widths = [24, 10, 10, 10]
+    return ([["metric", "before", "after", "change"]] + formattedRows(s)).map { cells in
+      zip(cells, widths).enumerated().map { column, cell in pad(cell.0, cell.1, left: column > 0) }.joined()
+    }.joined(separator: "\n")
   }
 
   static func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }

@@ -63,21 +63,16 @@ struct DemoCommand: ParsableCommand {
 
   func run() throws {
     let demo = try Demo(options: try options())
-    var bar: ProgressBar?
-    var lastLine = Date.distantPast
+    var display: TrainingProgressDisplay?
     let summary = try demo.run { event in
       switch event {
       case .stage(let name, let detail):
         FileHandle.standardError.write(Data("\n\u{25B8} \(name): \(detail)\n".utf8))
       case .trainingStarted(let stage, let total, let trainable):
         FileHandle.standardError.write(Data("  \(trainable)\n".utf8))
-        bar = ProgressBar("  \(stage)", total: total, unit: "step")
+        display = TrainingProgressDisplay(stage, totalSteps: total, indent: "  ")
       case .trainingStep(_, let p):
-        bar?.update(p.step, detail: String(format: "loss %.4f  %.1f pairs/s", p.loss, p.pairsPerSecond))
-        if bar?.isTerminal == false, Date().timeIntervalSince(lastLine) > 10 || p.step == p.totalSteps {
-          lastLine = Date()
-          FileHandle.standardError.write(Data(String(format: "  step %d/%d  loss %.4f  %.1f pairs/s\n", p.step, p.totalSteps, p.loss, p.pairsPerSecond).utf8))
-        }
+        display?.show(p)
       }
     }
     print("\nOn \(summary.testImages) test images (R@1 by chance: \(String(format: "%.1f", summary.chanceR1))%), seed \(seed):\n")

@@ -111,15 +111,8 @@ struct Train: ParsableCommand {
       trainer = try Trainer(options: o)
     }
     FileHandle.standardError.write(Data("\(trainer.trainableSummary)\n".utf8))
-    let bar = ProgressBar("train", total: trainer.totalSteps, unit: "step")
-    var lastLine = Date.distantPast
-    let summary = try trainer.run { p in
-      bar.update(p.step, detail: String(format: "loss %.4f  %.1f pairs/s", p.loss, p.pairsPerSecond))
-      if !bar.isTerminal, Date().timeIntervalSince(lastLine) > 10 || p.step == p.totalSteps {
-        lastLine = Date()
-        FileHandle.standardError.write(Data(String(format: "step %d/%d  loss %.4f  %.1f pairs/s\n", p.step, p.totalSteps, p.loss, p.pairsPerSecond).utf8))
-      }
-    }
+    let display = TrainingProgressDisplay("train", totalSteps: trainer.totalSteps)
+    let summary = try trainer.run { display.show($0) }
     for e in summary.evaluations.suffix(1) {
       print(String(format: "%@ at step %d: loss %.4f, R@1 image→text %.1f, text→image %.1f, mean cosine %.4f",
                    e.split, e.step, e.loss, e.retrieval.imageToText.r1, e.retrieval.textToImage.r1, e.retrieval.meanCosine))
