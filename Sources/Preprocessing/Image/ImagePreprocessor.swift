@@ -129,13 +129,19 @@ public struct ImagePreprocessor: Sendable {
   }
 
   /// A batch as one tensor `[B, 3, H, W]`, images processed in parallel. All images must give
-  /// the same `[3, H, W]` (always true with center crop).
-  public func pixelValues(_ images: [RGBImage]) -> Tensor {
+  /// the same `[3, H, W]` (always true with center crop, or an exact resize); otherwise this
+  /// throws an ``ImageError`` naming the first image that differs (`names[i]`, or "image i") and
+  /// both sizes, before anything is allocated.
+  public func pixelValues(_ images: [RGBImage], names: [String]? = nil) throws -> Tensor {
     guard let first = images.first else { return Tensor(zeros: [0] + outputShape(height: 1, width: 1)) }
+    func name(_ i: Int) -> String { names.flatMap { i < $0.count ? $0[i] : nil } ?? "image \(i)" }
     let shape = outputShape(height: first.height, width: first.width)
     for (i, image) in images.enumerated() {
       let s = outputShape(height: image.height, width: image.width)
-      precondition(s == shape, "image \(i) gives \(s), image 0 gives \(shape); enable center crop to batch them")
+      guard s == shape else {
+        throw ImageError(file: name(i), kind: .invalidConfig,
+                         detail: "this \(image.width)×\(image.height) image preprocesses to \(s[2])×\(s[1]) but \(name(0)) (\(first.width)×\(first.height)) to \(shape[2])×\(shape[1]); images of different sizes can only be batched with do_center_crop (or an exact height/width size) in the preprocessor config")
+      }
     }
     let per = shape.reduce(1, *)
     var data = [Float](repeating: 0, count: images.count * per)
@@ -146,6 +152,14 @@ public struct ImagePreprocessor: Sendable {
       }
     }
     return Tensor(shape: [images.count] + shape, data: data)
+  }
+
+  /// The `(height, width)` every image comes out at, when that does not depend on the image
+  /// (center crop, or an exact resize); nil when it does.
+  public var fixedOutputSize: (height: Int, width: Int)? {
+    if doCenterCrop { return cropSize }
+    if doResize, case .exact(let h, let w) = size { return (h, w) }
+    return nil
   }
 
   /// Writes `image` as `[3, H, W]` rescaled/normalised floats. Every 8-bit value maps to one
