@@ -16,6 +16,9 @@ final class MappedFile: @unchecked Sendable {
   init(path: String) throws {
     // Refuse folders, FIFOs and devices before opening (opening a FIFO would block), and open
     // without blocking in case one is swapped in after the check; fstat below catches that.
+    guard InputFile.kind(path) != nil else {
+      throw SafeTensorsError(file: path, message: "cannot open: no such file")
+    }
     do { try InputFile.checkRegular(path, what: "safetensors file") } catch let e as InputFileError {
       throw SafeTensorsError(file: path, message: e.message)
     }
