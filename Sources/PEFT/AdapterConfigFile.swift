@@ -24,7 +24,7 @@ public struct AdapterConfigFile: Sendable, Equatable {
     func fail(_ message: String) -> PEFTError { PEFTError(file: file, message) }
     guard InputFile.kind(file) != nil else { throw fail("no such file (an adapter folder needs adapter_config.json)") }
     let data: Data
-    do { data = try InputFile.read(file, what: "adapter config", limit: 16 << 20) } catch let e as InputFileError { throw fail(e.message) }
+    do { data = try InputFile.read(file, what: "config file", limit: 16 << 20) } catch let e as InputFileError { throw fail(e.message) }
     let parsed: Any
     do { parsed = try JSONSerialization.jsonObject(with: data) } catch { throw fail("not valid JSON: \(error.localizedDescription)") }
     guard let root = parsed as? [String: Any] else { throw fail("not a JSON object") }
