@@ -72,6 +72,9 @@ public final class CLIPPipeline {
     let decoded = images.compactMap { $0 }
     let s = model.config.vision.imageSize
     for (url, image) in zip(urls, decoded) {
+      if let problem = preprocessor.sizeProblem(height: image.height, width: image.width) {
+        throw CLIPError(file: url.path, problem)
+      }
       let shape = preprocessor.outputShape(height: image.height, width: image.width)
       guard shape[1] == s, shape[2] == s else {
         throw CLIPError(file: url.path, "this \(image.width)×\(image.height) image preprocesses to \(shape[2])×\(shape[1]) pixels, but the model takes \(s)×\(s) (preprocessor_config.json has do_center_crop false and no exact size)")

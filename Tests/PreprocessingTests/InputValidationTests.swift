@@ -131,6 +131,13 @@ import Testing
     #expect(try p.pixelValues([a, b]).shape == [2, 3, 32, 32])
   }
 
+  @Test func extremelyElongatedImageIsRefusedBeforeResizing() {
+    let p = ImagePreprocessor(imageSize: 224)
+    #expect(p.sizeProblem(height: 1, width: 292) == nil)  // 65408×224
+    #expect(p.sizeProblem(height: 1, width: 65_535) == "this 65535×1 image is too elongated: resizing it for the model would make it 14679840×224 (limit 65536 per side)")
+    #expect(p.sizeProblem(height: 40_000, width: 100) != nil)
+  }
+
   // MARK: Tokenizer files
 
   static func tokenizerFolder(vocab: String, merges: String = "#version: 0.2\n") throws -> URL {

@@ -70,6 +70,21 @@ public struct ImagePreprocessor: Sendable {
     }
   }
 
+  /// The longest side the resize step may produce; an image so elongated that resizing its short
+  /// side would exceed this is refused (``sizeProblem(height:width:)``) rather than resampled
+  /// through gigabytes of filter coefficients.
+  public static let maxResizedSide = 1 << 16
+
+  /// Why an image of `height × width` cannot go through this preprocessing (its resized size would
+  /// be absurd), or nil. Callers check this before ``pixelValues(_:names:)`` or
+  /// ``resizedAndCropped(_:)``.
+  public func sizeProblem(height: Int, width: Int) -> String? {
+    guard doResize else { return nil }
+    let (h, w) = resizedSize(height: height, width: width)
+    guard h > Self.maxResizedSide || w > Self.maxResizedSide else { return nil }
+    return "this \(width)×\(height) image is too elongated: resizing it for the model would make it \(w)×\(h) (limit \(Self.maxResizedSide) per side)"
+  }
+
   /// The resize step alone (Pillow-exact); returns the image unchanged when `doResize` is false.
   public func resizeShortestEdge(_ image: RGBImage) -> RGBImage {
     guard doResize else { return image }
