@@ -85,7 +85,7 @@ struct ModelInputCLITests {
   }
 
   @Test func fifoModelFileIsRefusedWithoutHanging() throws {
-    for name in ["model.safetensors", "config.json", "vocab.json", "preprocessor_config.json"] {
+    for name in ["model.safetensors", "config.json", "vocab.json", "merges.txt", "preprocessor_config.json"] {
       let s = try Scratch("fifo")
       let url = try s.replace(name, withFIFO: true)
       try s.expectFailure(s.embedTexts, mentions: ["\(url.path): is a FIFO, not a regular file"])
