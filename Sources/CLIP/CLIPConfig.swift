@@ -190,8 +190,19 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
               "'logit_scale_init_value' must be a finite number of magnitude at most 100, got \(logitScaleInitValue)")
     try check(Activation(huggingFace: text.hiddenAct) != nil, "text_config: unsupported hidden_act '\(text.hiddenAct)' (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)")
     try check(Activation(huggingFace: vision.hiddenAct) != nil, "vision_config: unsupported hidden_act '\(vision.hiddenAct)' (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)")
-    // Every size is bounded above, so the count below cannot overflow; it still must be sane.
-    let total = parameterShapes().reduce(0) { $0 + $1.shape.reduce(1, *) }
+    // The bounds above keep this far from overflowing; it is counted overflow-safe regardless.
+    var total = 0
+    for (_, shape) in parameterShapes() {
+      var count = 1
+      for d in shape {
+        let (p, o) = count.multipliedReportingOverflow(by: d)
+        try check(!o, "the sizes overflow when multiplied (corrupt config?)")
+        count = p
+      }
+      let (sum, o) = total.addingReportingOverflow(count)
+      try check(!o, "the sizes overflow when multiplied (corrupt config?)")
+      total = sum
+    }
     try check(total <= Limits.totalParameters,
               "the sizes imply \(total) weights, above the limit of \(Limits.totalParameters) (corrupt config?)")
   }

@@ -99,6 +99,19 @@ struct CLIPLoadValidationTests {
     #expect(text.contains(message), "\(text)")
   }
 
+  @Test func sizesEachWithinBoundsButHugeTogetherAreRefused() {
+    var c = CLIPConfig()
+    c.text.vocabSize = 1 << 22
+    c.text.hiddenSize = 16_384
+    c.text.numAttentionHeads = 16
+    c.text.intermediateSize = 65_536
+    c.text.numHiddenLayers = 64
+    let error = #expect(throws: CLIPError.self) { try c.validate(file: "config.json") }
+    #expect(error?.description.hasPrefix("config.json: the sizes imply ") == true
+            && error?.description.contains("weights, above the limit of 68719476736") == true, "\(String(describing: error))")
+    #expect(throws: Never.self) { try CLIPConfig.vitL14.validate() }
+  }
+
   @Test func numbersBeyondExactIntegersAreRefused() throws {
     let text = try Self.loadError(Self.set("text_config", "hidden_size", 1e30))
     #expect(text.contains("'text_config.hidden_size' is") && text.contains("far outside any sensible range"), "\(text)")
