@@ -32,7 +32,10 @@ struct BenchEmbed: ParsableCommand {
     guard Set(what.split(separator: ",").map(String.init)).isSubset(of: ["images", "texts"]) else {
       throw ValidationError("--what takes images, texts or images,texts")
     }
-    guard batch > 0, textLen >= 2, steps > 0 else { throw ValidationError("--batch, --steps must be positive and --text-len at least 2") }
+    guard (1...65536).contains(batch), (2...65536).contains(textLen), (1...1000).contains(steps) else {
+      throw ValidationError("--batch must be in 1...65536, --steps in 1...1000 and --text-len in 2...65536")
+    }
+    if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
   }
 
   func run() throws {
