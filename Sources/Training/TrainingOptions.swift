@@ -95,7 +95,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     if let gradientClip { try finite(gradientClip, "--grad-clip") }
     for b in betas { try finite(b, "--betas") }
     for c in cropScale { try finite(c, "--crop-scale") }
-    try check((2...Limits.batchSize).contains(batchSize), "--batch-size must be in 2...\(Limits.batchSize) (a contrastive batch needs negatives), got \(batchSize)")
+    try check((2...Limits.batchSize).contains(batchSize), "--batch-size must be at least 2 (a contrastive batch needs negatives) and at most \(Limits.batchSize), got \(batchSize)")
     try check((1...Limits.accumulate).contains(accumulate), "--accumulate must be in 1...\(Limits.accumulate), got \(accumulate)")
     try check((1...Limits.epochs).contains(epochs), "--epochs must be in 1...\(Limits.epochs), got \(epochs)")
     try check(maxSteps.map { (1...Limits.steps).contains($0) } ?? true, "--max-steps must be in 1...\(Limits.steps), got \(maxSteps ?? 0)")

@@ -72,7 +72,9 @@ public final class Trainer {
       throw TrainingError(file: error.file, error.message)
     }
     guard case .nonEmpty(let names) = state else { return }
-    if names.contains("config.json") {
+    let config = folder.appendingPathComponent("config.json")
+    if names.contains("config.json"), let data = try? InputFile.read(config.path, what: "run config", limit: 16 << 20),
+       (try? JSONDecoder().decode(TrainingOptions.self, from: data)) != nil {
       throw TrainingError(file: folder.path, "already holds a run; use --resume \(folder.path) to continue it, or choose another --output")
     }
     throw TrainingError(file: folder.path, "is not empty and is not a cliptune run folder (found \(OutputPath.listing(names))); choose a new or empty --output")
