@@ -37,7 +37,7 @@ public struct RetrievalDataset: Sendable, Equatable {
     do {
       data = try InputFile.read(file.path, what: "caption file", limit: maxFileBytes)
     } catch let error as InputFileError {
-      throw DatasetError(file: error.file, message: error.message)
+      throw DatasetError(file: error.file, message: "cannot read: \(error.message)")
     }
     guard !data.isEmpty else { throw fail("empty file") }
 

@@ -15,8 +15,8 @@ struct Synth: ParsableCommand {
   var domain: String = "base"
   @Option(help: "Side of the square images in pixels (32 to 4096).") var imageSize: Int = 224
 
-  static let maxImages = 1_000_000
-  static let maxImageSize = 4096
+  static let maxImages = SyntheticDataset.maximumImages
+  static let maxImageSize = SyntheticDataset.maximumImageSize
 
   func validate() throws {
     guard images >= SyntheticDataset.minimumImages else {
@@ -26,7 +26,7 @@ struct Synth: ParsableCommand {
       throw ValidationError("--images must be at most \(Self.maxImages), got \(images)")
     }
     guard (SyntheticDataset.minimumImageSize...Self.maxImageSize).contains(imageSize) else {
-      throw ValidationError("--image-size must be in \(SyntheticDataset.minimumImageSize)...\(Self.maxImageSize), got \(imageSize)")
+      throw ValidationError("--image-size must be at least \(SyntheticDataset.minimumImageSize) and at most \(Self.maxImageSize), got \(imageSize)")
     }
     guard SyntheticDomain(rawValue: domain) != nil else {
       throw ValidationError("--domain must be base or shifted, got '\(domain)'")

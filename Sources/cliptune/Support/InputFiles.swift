@@ -57,10 +57,16 @@ enum InputFiles {
     return try encoder.encode(value)
   }
 
-  /// The inputs of a command that loads `--model` (and maybe `--adapter`): their folders' files.
+  /// The inputs of a command that loads `--model` (and maybe `--adapter`): the files those folders
+  /// are read from (other files in them are not inputs).
   static func modelInputs(_ model: ModelOptions) -> [OutputPath.Input] {
-    [OutputPath.Input(model.model, role: "the --model folder")]
-      + (model.adapter.map { [OutputPath.Input($0, role: "the --adapter folder")] } ?? [])
+    let modelFiles = ["config.json", "model.safetensors", "vocab.json", "merges.txt", "preprocessor_config.json",
+                      "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"]
+    let adapterFiles = ["adapter_config.json", "adapter_model.safetensors"]
+    func files(_ folder: String, _ names: [String], _ flag: String) -> [OutputPath.Input] {
+      names.map { OutputPath.Input(URL(fileURLWithPath: folder).appendingPathComponent($0).path, role: "\($0) of the \(flag) folder") }
+    }
+    return files(model.model, modelFiles, "--model") + (model.adapter.map { files($0, adapterFiles, "--adapter") } ?? [])
   }
 }
 
