@@ -85,6 +85,16 @@ extension Trainer {
     do { try setup.optimizer.validateState(against: setup.trainable) } catch let error as TrainingError where error.file.isEmpty {
       throw TrainingError(file: folder.appendingPathComponent("optimizer.safetensors").path, error.message)
     }
+    let optimizerFile = folder.appendingPathComponent("optimizer.safetensors").path
+    for (name, t) in setup.optimizer.stateTensors() {
+      guard t.data.allSatisfy(\.isFinite) else {
+        throw TrainingError(file: optimizerFile, "'\(name)' holds NaN or infinite values; resume from an earlier checkpoint")
+      }
+      // A parameter's own step count never exceeds the run's (each step updates it at most once).
+      if name.hasSuffix(".step"), let count = t.data.first, count > Float(state.step) {
+        throw TrainingError(file: optimizerFile, "'\(name)' is \(Int(count)), past the checkpoint's step \(state.step)")
+      }
+    }
     for (p, t) in restored { p.value = t.reshaped(p.shape) }
     if let rng = state.dropoutRNG { setup.adapter?.dropoutRNG.state = rng }
     setup.batches.position = state.position
