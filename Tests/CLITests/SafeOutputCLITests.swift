@@ -90,6 +90,20 @@ struct SafeOutputCLITests {
     try CommandLineTool.expectFailure(["merge", "--model", model.path, "--adapter", peft.path, "--output", out.path], mentions: ["not empty"])
   }
 
+  @Test func mergeOfAnAdapterThatTargetsNothingNamesAdapterAndModel() throws {
+    let dir = Fixtures.temporaryDirectory("safe-out")
+    let adapter = dir.appendingPathComponent("adapter")
+    try FileManager.default.copyItem(at: peft, to: adapter)
+    let configURL = adapter.appendingPathComponent("adapter_config.json")
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+    config["target_modules"] = ["nonexistent"]
+    try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    let out = dir.appendingPathComponent("merged")
+    try CommandLineTool.expectFailure(["merge", "--model", model.path, "--adapter", adapter.path, "--output", out.path],
+                                      mentions: [adapter.path, "nonexistent", "matches no Linear layer", model.path])
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+  }
+
   @Test func runFolderIsLockedWhileInUse() throws {
     let run = try TrainRuns.finishedRun()
     let fd = open(run.appendingPathComponent(".lock").path, O_RDWR | O_CREAT, 0o644)

@@ -26,7 +26,10 @@ struct Merge: ParsableCommand {
     }
     let base = URL(fileURLWithPath: model)
     let clip = try CLIPModel.load(directory: base)
-    let lora = try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: clip)
+    let lora: LoRAAdapter
+    do { lora = try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: clip) } catch let error as PEFTError {
+      throw PEFTError(file: error.file.isEmpty ? adapter : error.file, "\(error.message) (merging into the model \(model))")
+    }
     let count = lora.layers.count
     guard count > 0 else {
       throw InputError(file: adapter, message: "the adapter adapts no layer of the model \(model); nothing to merge")
