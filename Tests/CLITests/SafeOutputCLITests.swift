@@ -27,6 +27,13 @@ struct SafeOutputCLITests {
     #expect(stat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR)
     try CommandLineTool.expectFailure(["embed", "--model", model.path, "--texts", texts.path, "--output", "/nonexistent-dir/o.safetensors"],
                                       mentions: ["does not exist"])
+    // Folder outputs and the benchmarks refuse devices too, before any work.
+    for args in [["train", "--model", model.path, "--data", shapes, "--output", "/dev/null"], ["synth", "--output", "/dev/null"],
+                 ["demo", "--output", "/dev/null"], ["bench", "embed", "--config", "b32", "--output", "/dev/null"],
+                 ["bench", "train", "--output", "/dev/null"], ["zero-shot", "--model", model.path, "--data", dir.path, "--output", "/dev/null"]] {
+      try CommandLineTool.expectFailure(args, mentions: ["/dev/null"])
+    }
+    #expect(stat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR)
   }
 
   @Test func outputOntoAnInputIsRefused() throws {

@@ -39,6 +39,7 @@ struct BenchEmbed: ParsableCommand {
   }
 
   func run() throws {
+    if let output { try OutputPath.checkFile(output) }  // before minutes of timing
     if let threads { Parallel.threads = threads; BLAS.setThreads(threads) }
     let clip: CLIPModel
     if let model {
@@ -49,6 +50,9 @@ struct BenchEmbed: ParsableCommand {
     let c = clip.config
     guard textLen <= c.text.maxPositionEmbeddings else {
       throw ValidationError("--text-len \(textLen) exceeds the model's context length \(c.text.maxPositionEmbeddings)")
+    }
+    guard c.text.vocabSize > 2 else {
+      throw ValidationError("the model's vocabulary has \(c.text.vocabSize) tokens; random texts need more than 2")
     }
     let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
     func best(_ body: () throws -> Void) rethrows -> Double {

@@ -29,6 +29,7 @@ struct BenchTrain: ParsableCommand {
   }
 
   func run() throws {
+    if let output { try OutputPath.checkFile(output) }  // before minutes of timing
     let c = CLIPConfig.preset(config)!
     let model = BenchInputs.randomModel(c)
     let trainable: [Parameter]
