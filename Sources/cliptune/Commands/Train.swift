@@ -91,7 +91,7 @@ struct Train: ParsableCommand {
     return o
   }
 
-  private func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+  private func list(_ s: String) -> [String] { s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
   private func numbers(_ s: String, _ flag: String) throws -> [Double] {
     let parts = list(s)
     let values = parts.compactMap(Double.init)
