@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Every setting of a training run, resolved (defaults filled in). Written to `<run>/config.json`
 /// so a run documents itself and `--resume` continues with exactly the same settings.
@@ -52,6 +53,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
   /// decay for 1-D parameters (biases, LayerNorm gains, the class embedding) and `logit_scale`.
   /// Optional so that run folders written before the option existed still resume.
   public var decayAll: Bool?
+
+  // Compute (recorded when the run starts; results are bit-identical for the same values)
+  /// Threads the run computes with (`ComputeContext.threads`); `--resume` uses it by default.
+  public var threads: Int?
+  /// The GEMM backend and kernel set (`ComputeContext.backend`), for the record.
+  public var computeBackend: String?
   public var momentum: Double = 0.9
   public var schedule = ScheduleKind.cosine
   public var warmupSteps = 0
@@ -138,6 +145,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
   /// These options with `model`, `data`, `imageRoot`, `initialAdapter` and `output` made absolute
   /// (against the working directory), so a run's config.json resumes from anywhere.
+  /// These options with the process's compute settings filled in where unset.
+  public func withComputeRecorded() -> TrainingOptions {
+    var o = self
+    o.threads = o.threads ?? ComputeContext.threads
+    o.computeBackend = o.computeBackend ?? ComputeContext.backend
+    return o
+  }
+
   public func withAbsolutePaths() -> TrainingOptions {
     func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
     var o = self

@@ -40,6 +40,10 @@ struct DeterminismCLITests {
     let dir = Fixtures.temporaryDirectory("determinism")
     let alone = try Self.train(dir, "alone")
     #expect(alone.losses.count >= 8)
+    // The run records what its results depend on: the thread count and the GEMM kernels.
+    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("alone/config.json"))) as! [String: Any]
+    #expect(config["threads"] as? Int == 2)
+    #expect((config["computeBackend"] as? String)?.contains("kernels") == true || (config["computeBackend"] as? String) == "Accelerate")
 
     // Two at once, in one test process's threads.
     var pair: [(adapter: Data, losses: [Double])?] = [nil, nil]

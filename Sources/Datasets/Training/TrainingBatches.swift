@@ -146,6 +146,12 @@ public final class TrainingBatches {
 
   /// Stops background work now and waits for it to end; afterwards ``next()`` throws
   /// `CancellationError` (``batch(at:)`` still works). Dropping the object does the same.
+  /// Waits (at most `timeout` seconds) until `count` batches are prefetched ahead of the
+  /// consumer; returns how many are ready (0 without prefetching).
+  func waitForPrefetched(_ count: Int, timeout: Double) -> Int {
+    prefetcher?.waitForReady(count, timeout: timeout) ?? 0
+  }
+
   public func close() {
     closed = true
     prefetcher?.stop()

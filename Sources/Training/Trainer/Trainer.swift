@@ -51,7 +51,7 @@ public final class Trainer {
   /// refused run leaves nothing behind. Paths are stored absolute in config.json, so `--resume`
   /// works from any working directory. The folder stays locked (`RunLock`) for this process's life.
   public convenience init(options: TrainingOptions) throws {
-    let options = options.withAbsolutePaths()
+    let options = options.withAbsolutePaths().withComputeRecorded()
     try options.validate()
     let folder = URL(fileURLWithPath: options.output)
     try Self.checkNewRunFolder(folder)
@@ -78,6 +78,15 @@ public final class Trainer {
       throw TrainingError(file: folder.path, "already holds a run; use --resume \(folder.path) to continue it, or choose another --output")
     }
     throw TrainingError(file: folder.path, "is not empty and is not a cliptune run folder (found \(OutputPath.listing(names))); choose a new or empty --output")
+  }
+
+  /// The compute settings a run folder's config.json recorded (nil fields for runs written before
+  /// they were recorded, or when the config cannot be read; `resume` reports the latter).
+  public static func recordedCompute(_ folder: URL) -> (threads: Int?, backend: String?) {
+    let url = folder.appendingPathComponent("config.json")
+    guard let data = try? InputFile.read(url.path, what: "run config", limit: 16 << 20),
+          let options = try? JSONDecoder().decode(TrainingOptions.self, from: data) else { return (nil, nil) }
+    return (options.threads, options.computeBackend)
   }
 
   /// Continues the run in `folder` from its latest checkpoint (or from the start if it has none),
