@@ -79,3 +79,19 @@ import TestSupport
     }
   }
 }
+
+/// A training image whose resize would be absurd is refused before resizing, as inference does.
+@Suite struct TrainingBatchElongatedImageTests {
+  @Test func elongatedTrainingImageIsRefusedBeforeResizing() throws {
+    let fixture = try TrainingBatchFixture(captionCounts: [1, 1, 1, 1])
+    let strip = RGBImage(width: 65_535, height: 1, pixels: [UInt8](repeating: 128, count: 65_535 * 3))
+    try PNGEncoder.encode(strip).write(to: URL(fileURLWithPath: fixture.path(0)))
+    let batches = try fixture.batches(TrainingBatchOptions(batchSize: 4, seed: 1, captions: .first, transform: .none, prefetch: 0))
+    #expect {
+      _ = try batches.next()
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains(fixture.path(0)) && text.contains("too elongated")
+    }
+  }
+}
