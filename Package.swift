@@ -2,17 +2,20 @@
 import PackageDescription
 
 /// Every target keeps Swift's bounds and overflow checks in release builds (`-O`): a size read from
-/// a file that slips past validation traps instead of corrupting memory. The hot kernels work on
-/// unsafe pointers with sizes checked once at their entry, so the checks cost them nothing
-/// measurable (docs/reliability.md, "Checked builds").
-let fast: [SwiftSetting] = []
+/// a file that slips past validation traps instead of corrupting memory.
+let checked: [SwiftSetting] = []
+/// Except `Kernels`: the numeric inner loops on unsafe pointers (GEMM wrapper, attention, softmax,
+/// LayerNorm, activations, vector ops), whose sizes are checked once at entry by the layers that
+/// call them. With checks, their index arithmetic stops vectorising (docs/reliability.md, "Checked
+/// builds", has the measurements).
+let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
   name: "ClipTune",
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "cliptune", targets: ["cliptune"]),
-    .library(name: "ClipTune", targets: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows"]),
+    .library(name: "ClipTune", targets: ["Kernels", "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,21 +28,21 @@ let package = Package(
     .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
-    .target(name: "Tensors", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                                            .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: fast),
-    .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: fast),
-    .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: fast),
-    .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: fast),
-    .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: fast),
-    .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: fast),
-    .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: fast),
-    .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: fast),
-    .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: fast),
-    .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: fast),
+    .target(name: "Kernels", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
+    .target(name: "Tensors", dependencies: ["Kernels", .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: checked),
+    .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: checked),
+    .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: checked),
+    .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: checked),
+    .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
+    .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: checked),
+    .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: checked),
+    .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: checked),
+    .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
+    .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
     .executableTarget(name: "cliptune", dependencies: [
       "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ], swiftSettings: fast),
+    ], swiftSettings: checked),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors"]),

@@ -20,7 +20,7 @@ import TestSupport
       let ready = step == 0 ? 0 : batches.waitForPrefetched(2, timeout: 120)
       if step > 0 { #expect(ready == 2, "step \(step): \(ready) batches prefetched, expected 2") }
       let batch = try batches.next()
-      #expect(batch == (try reference.batch(at: position)), "step \(step): prefetched batch differs")
+      #expect(batch.same(as: try reference.batch(at: position)), "step \(step): prefetched batch differs")
     }
   }
 

@@ -34,10 +34,11 @@ import TestSupport
     let upright = try ImageDecoder.decode(contentsOf: ImageFixtures.url("jpeg_exif1.jpg"))
     let image = try ImageDecoder.decode(contentsOf: ImageFixtures.url("jpeg_exif\(orientation).jpg"))
     let o = try #require(ExifOrientation(rawValue: orientation))
-    #expect(image == upright.applying(o))
+    let turned = upright.applying(o)
+    #expect(image.width == turned.width && image.height == turned.height && mismatches(image.pixels, turned.pixels) == nil)
     #expect(image.width == (o.swapsAxes ? upright.height : upright.width))
     let pil = try ImageFixtures.bytes("expected/jpeg_exif\(orientation).u8")
-    #expect(image.pixels == pil, "orientation \(orientation) vs Pillow")
+    #expect(mismatches(image.pixels, pil) == nil, "orientation \(orientation) vs Pillow")
   }
 
   @Test func orientationAmongOtherTagsAndInXMP() throws {
