@@ -79,6 +79,11 @@ static inline int cliptune_png_read_header(cliptune_png *ctx, const unsigned cha
     return -1;
   }
   if (setjmp(png_jmpbuf(ctx->png))) return -1;
+  /* libpng allocates a whole ancillary chunk (and a decompressed zTXt/iTXt/iCCP) before reading
+   * it, trusting the declared length: an 84-byte file declaring a 1 GB zTXt made it malloc 1 GB
+   * (found by fuzzing). Cap such allocations at the file's size or 8 MB, whichever is larger;
+   * a longer chunk is "chunk data is too large". IDAT is not affected (read in small pieces). */
+  png_set_chunk_malloc_max(ctx->png, size > 8000000 ? size : 8000000);
   ctx->info = png_create_info_struct(ctx->png);
   ctx->end_info = png_create_info_struct(ctx->png);
   png_set_read_fn(ctx->png, ctx, cliptune_png_read);
