@@ -5,7 +5,8 @@ import CBLAS
 #endif
 
 /// Thin, typed wrapper over CBLAS `sgemm` (OpenBLAS on Linux, Accelerate on macOS).
-/// Every matrix product in ClipTune goes through here.
+/// Every large matrix product in ClipTune goes through here (attention's per-head products use
+/// `SmallGEMM`); its thread count is set once by `ComputeContext`.
 public enum BLAS {
   /// Row-major `C = alpha · op(A) · op(B) + beta · C` with op(A): [m, k], op(B): [k, n], C: [m, n].
   /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored (before transposition).
@@ -21,39 +22,10 @@ public enum BLAS {
       for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
       return
     }
+    _ = ComputeContext.threads  // the first GEMM of a process configures the default thread count
     cblas_sgemm(
       CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-  }
-
-  /// Threads one GEMM may use (what `setThreads` last set; all cores by default).
-  nonisolated(unsafe) public private(set) static var threads: Int = {
-    #if canImport(Accelerate)
-    return 1
-    #else
-    return Int(openblas_get_num_threads())
-    #endif
-  }()
-
-  /// Sets the number of threads BLAS uses for one GEMM (OpenBLAS only; Accelerate manages its own).
-  public static func setThreads(_ count: Int) {
-    threads = max(1, count)
-    #if !canImport(Accelerate)
-    openblas_set_num_threads(Int32(threads))
-    #endif
-  }
-
-  /// Runs `body` with BLAS held to one thread, for regions where our own workers call BLAS in
-  /// parallel (so BLAS threads never nest inside ours). Call from one thread at a time.
-  public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-    #if canImport(Accelerate)
-    return try body()
-    #else
-    let saved = threads
-    if saved != 1 { openblas_set_num_threads(1) }
-    defer { if saved != 1 { openblas_set_num_threads(Int32(saved)) } }
-    return try body()
-    #endif
   }
 }
 

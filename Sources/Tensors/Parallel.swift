@@ -4,8 +4,8 @@ import Foundation
 /// Work splitting for the non-GEMM kernels. BLAS runs its own threads; these kernels never run
 /// inside a BLAS call, so the two pools never nest.
 public enum Parallel {
-  /// Number of worker threads used by `forEach` (defaults to the active processor count).
-  nonisolated(unsafe) public static var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  /// Number of worker threads used by `forEach`: `ComputeContext.threads`.
+  public static var threads: Int { ComputeContext.threads }
 
   /// Runs `body(range)` over disjoint chunks covering `0..<count`, in parallel when the work is
   /// large enough. `grain` is the minimum number of items worth a separate chunk.

@@ -46,3 +46,34 @@ public struct Closeness: CustomStringConvertible {
     "maxAbs=\(maxAbs) maxRelToScale=\(maxRelToScale) relL2=\(relativeL2)"
   }
 }
+
+/// The first few elements where two arrays differ by more than `tolerance` (absolute, or relative
+/// to the reference's largest magnitude when `relative`), and how many do: nil when none does.
+/// Meant for `#expect(mismatches(a, b) == nil, ...)` so a failure prints a short summary instead of
+/// both arrays.
+public func mismatches<T: BinaryFloatingPoint>(_ actual: [T], _ expected: [T], tolerance: T = 0, relative: Bool = false, show: Int = 5) -> String? {
+  guard actual.count == expected.count else { return "\(actual.count) elements, expected \(expected.count)" }
+  let scale = relative ? Swift.max(expected.map { abs($0) }.max() ?? 0, T.leastNormalMagnitude) : 1
+  var bad: [Int] = []
+  var count = 0
+  for i in actual.indices {
+    let a = actual[i], e = expected[i]
+    let same = a == e || (a.isNaN && e.isNaN) || abs(a - e) <= tolerance * scale
+    if !same {
+      count += 1
+      if bad.count < show { bad.append(i) }
+    }
+  }
+  guard count > 0 else { return nil }
+  let shown = bad.map { "[\($0)] \(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
+  return "\(count) of \(actual.count) elements differ (tolerance \(tolerance)\(relative ? " × max|expected|" : "")): \(shown)\(count > show ? ", …" : "")"
+}
+
+/// `mismatches` for exact equality of any equatable elements (token ids, bytes).
+public func mismatches<T: Equatable>(_ actual: [T], _ expected: [T], show: Int = 5) -> String? {
+  guard actual.count == expected.count else { return "\(actual.count) elements, expected \(expected.count)" }
+  let bad = actual.indices.filter { actual[$0] != expected[$0] }
+  guard !bad.isEmpty else { return nil }
+  let shown = bad.prefix(show).map { "[\($0)] \(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
+  return "\(bad.count) of \(actual.count) elements differ: \(shown)\(bad.count > show ? ", …" : "")"
+}

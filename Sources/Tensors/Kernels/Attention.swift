@@ -7,8 +7,9 @@ import Foundation
 /// (zeros above the diagonal when causal).
 ///
 /// Each (batch, head) pair is two small GEMMs on strided views — S = scale·Q Kᵀ, then O = P V —
-/// with a row softmax between. Pairs run in parallel on our workers while BLAS is held to one
-/// thread, so the two thread pools never nest.
+/// with a row softmax between. Pairs run in parallel on our workers, each product computed by
+/// `SmallGEMM` on the worker itself: no BLAS call (so no nested thread pools and no thread count
+/// changed at run time), and results independent of the thread count.
 public enum AttentionKernel {
   public static func forward(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
@@ -18,24 +19,23 @@ public enum AttentionKernel {
     let width = heads * headDim, t = tokens
     let qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let os = UnsafeSendable(out), ps = probs.map(UnsafeSendable.init)
-    BLAS.singleThreaded {
-      Parallel.forEach(batch * heads) { range in
-        let scratch = ps == nil ? UnsafeMutablePointer<Float>.allocate(capacity: t * t) : nil
-        defer { scratch?.deallocate() }
-        for bh in range {
-          let b = bh / heads, h = bh % heads
-          let base = b * t * width + h * headDim
-          let s = ps.map { $0.pointer + bh * t * t } ?? scratch!  // [T, T]
-          BLAS.gemm(transB: true, m: t, n: t, k: headDim, alpha: scale, a: qs.pointer + base, lda: width,
-                    b: ks.pointer + base, ldb: width, c: s, ldc: t)
-          for i in 0..<t {
-            let row = s + i * t, keys = causal ? i + 1 : t
-            Softmax.row(row, count: keys)
-            for j in keys..<t { row[j] = 0 }
-          }
-          BLAS.gemm(m: t, n: headDim, k: t, a: s, lda: t, b: vs.pointer + base, ldb: width,
-                    c: os.pointer + base, ldc: width)
+    Parallel.forEach(batch * heads) { range in
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? t * t : 0) + headDim * t)
+      defer { scratch.deallocate() }
+      let kt = scratch + (ps == nil ? t * t : 0)  // Kᵀ: [Dh, T]
+      for bh in range {
+        let b = bh / heads, h = bh % heads
+        let base = b * t * width + h * headDim
+        let s = ps.map { $0.pointer + bh * t * t } ?? scratch  // [T, T]
+        SmallGEMM.nt(m: t, n: t, k: headDim, alpha: scale, a: qs.pointer + base, lda: width,
+                     b: ks.pointer + base, ldb: width, c: s, ldc: t, scratch: kt)
+        for i in 0..<t {
+          let row = s + i * t, keys = causal ? i + 1 : t
+          Softmax.row(row, count: keys)
+          for j in keys..<t { row[j] = 0 }
         }
+        SmallGEMM.nn(m: t, n: headDim, k: t, a: s, lda: t, b: vs.pointer + base, ldb: width,
+                     c: os.pointer + base, ldc: width)
       }
     }
   }
@@ -53,28 +53,27 @@ extension AttentionKernel {
     let width = heads * headDim, t = tokens
     let dos = UnsafeSendable(dout), qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let ps = UnsafeSendable(probs), dqs = UnsafeSendable(dq), dks = UnsafeSendable(dk), dvs = UnsafeSendable(dv)
-    BLAS.singleThreaded {
-      Parallel.forEach(batch * heads) { range in
-        let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // dP, then dS in place
-        defer { dp.deallocate() }
-        for bh in range {
-          let base = (bh / heads) * t * width + (bh % heads) * headDim
-          let p = ps.pointer + bh * t * t
-          BLAS.gemm(transA: true, m: t, n: headDim, k: t, a: p, lda: t, b: dos.pointer + base, ldb: width,
-                    c: dvs.pointer + base, ldc: width)
-          BLAS.gemm(transB: true, m: t, n: t, k: headDim, a: dos.pointer + base, lda: width,
-                    b: vs.pointer + base, ldb: width, c: dp, ldc: t)
-          for i in 0..<t {
-            let pr = p + i * t, dr = dp + i * t
-            var dot: Float = 0
-            for j in 0..<t { dot += pr[j] * dr[j] }
-            for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
-          }
-          BLAS.gemm(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: ks.pointer + base, ldb: width,
-                    c: dqs.pointer + base, ldc: width)
-          BLAS.gemm(transA: true, m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: qs.pointer + base, ldb: width,
-                    c: dks.pointer + base, ldc: width)
+    Parallel.forEach(batch * heads) { range in
+      let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // dP, then dS in place
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: t * Swift.max(t, headDim))
+      defer { dp.deallocate(); scratch.deallocate() }
+      for bh in range {
+        let base = (bh / heads) * t * width + (bh % heads) * headDim
+        let p = ps.pointer + bh * t * t
+        SmallGEMM.tn(m: t, n: headDim, k: t, a: p, lda: t, b: dos.pointer + base, ldb: width,
+                     c: dvs.pointer + base, ldc: width, scratch: scratch)
+        SmallGEMM.nt(m: t, n: t, k: headDim, a: dos.pointer + base, lda: width,
+                     b: vs.pointer + base, ldb: width, c: dp, ldc: t, scratch: scratch)
+        for i in 0..<t {
+          let pr = p + i * t, dr = dp + i * t
+          var dot: Float = 0
+          for j in 0..<t { dot += pr[j] * dr[j] }
+          for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
         }
+        SmallGEMM.nn(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: ks.pointer + base, ldb: width,
+                     c: dqs.pointer + base, ldc: width)
+        SmallGEMM.tn(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: qs.pointer + base, ldb: width,
+                     c: dks.pointer + base, ldc: width, scratch: scratch)
       }
     }
   }

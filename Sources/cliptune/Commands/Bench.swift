@@ -14,6 +14,7 @@ struct Bench: ParsableCommand {
 struct BenchEmbed: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "embed", abstract: "Images/s and texts/s of get_image_features / get_text_features.")
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "A Hugging Face CLIP folder to benchmark (its real weights).")
   var model: String?
@@ -22,7 +23,6 @@ struct BenchEmbed: ParsableCommand {
   @Option(help: "Batch size.") var batch: Int = 32
   @Option(help: "Text length in tokens (with start/end).") var textLen: Int = 20
   @Option(help: "Timed repetitions after one warm-up; the best is reported.") var steps: Int = 3
-  @Option(help: "Threads (default: all cores).") var threads: Int?
   @Option(help: "What to time: images, texts or both (comma-separated).") var what: String = "images,texts"
   @Option(help: "Also write the results as JSON here.") var output: String?
 
@@ -36,7 +36,7 @@ struct BenchEmbed: ParsableCommand {
   }
 
   func run() throws {
-    if let threads { Parallel.threads = threads; BLAS.setThreads(threads) }
+    compute.apply()
     let clip: CLIPModel
     if let model {
       clip = try CLIPModel.load(directory: URL(fileURLWithPath: model))
@@ -64,7 +64,7 @@ struct BenchEmbed: ParsableCommand {
     let result = BenchEmbedResult(
       images_per_s: Double(batch) / imageSeconds, texts_per_s: Double(batch) / textSeconds,
       peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
-      threads: Parallel.threads, model: model ?? config!)
+      threads: ComputeContext.threads, model: model ?? config!)
     print(String(format: "embed: images %.1f/s, texts(len %d) %.1f/s, peak RSS %.0f MB",
                  result.images_per_s, textLen, result.texts_per_s, result.peak_rss_mb))
     if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }

@@ -11,6 +11,7 @@ import Training
 /// q/k/v/out_proj/fc1/fc2 of both towers) and full fine-tuning steps.
 struct BenchTrain: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "train", abstract: "Pairs/s and peak memory of a training step.")
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "Architecture with random weights: b32, b16, l14.") var config: String = "b32"
   @Option(help: "lora or full.") var method: TrainingOptions.Method = .lora
@@ -26,6 +27,7 @@ struct BenchTrain: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let c = CLIPConfig.preset(config)!
     let model = BenchInputs.randomModel(c)
     let trainable: [Parameter]

@@ -17,6 +17,7 @@ struct DemoCommand: ParsableCommand {
       (Karpathy JSON with train/val/test splits, e.g. Flickr30k).
       The output folder gets results.json, report.html and the run folders.
       """)
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "Folder to write (new, empty, or an earlier demo's).") var output = "demo-run"
   @Option(help: "Random seed (data, initialisation, order, LoRA).") var seed: UInt64 = 0
@@ -62,6 +63,7 @@ struct DemoCommand: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let demo = try Demo(options: try options())
     var display: TrainingProgressDisplay?
     let summary = try demo.run { event in

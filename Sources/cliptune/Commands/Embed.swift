@@ -9,6 +9,7 @@ import Tensors
 struct Embed: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write image and text embeddings (get_image_features / get_text_features) to a safetensors file.")
+  @OptionGroup var compute: ComputeOptions
 
   @OptionGroup var model: ModelOptions
   @Option(parsing: .upToNextOption, help: "Image files (JPEG or PNG).") var images: [String] = []
@@ -23,6 +24,7 @@ struct Embed: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let imageURLs = try InputFiles.images(images, list: imageList)
     let lines = try texts.map { try InputFiles.lines($0, what: "texts") }
     let pipeline = try model.load()

@@ -16,12 +16,14 @@ struct EvalRetrieval: ParsableCommand {
     abstract: "Retrieval R@1/5/10 in both directions and mean cosine of matched pairs.")
 
   @OptionGroup var model: ModelOptions
+  @OptionGroup var compute: ComputeOptions
   @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String
   @Option(help: "Folder the image paths are relative to (default: the data file's folder, then its images/).") var imageRoot: String?
   @Option(help: "Karpathy split to evaluate (ignored for formats without splits).") var split: String = "test"
   @Option(help: "Also write the JSON result here.") var output: String?
 
   func run() throws {
+    compute.apply()
     let dataset = try RetrievalDataset.load(
       URL(fileURLWithPath: data), imageRoot: imageRoot.map { URL(fileURLWithPath: $0) }, split: split)
     let pipeline = try model.load()

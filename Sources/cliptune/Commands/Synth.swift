@@ -7,6 +7,7 @@ import Foundation
 struct Synth: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write a synthetic captioned-shapes dataset (images/*.png + dataset.json, Karpathy layout).")
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "Folder to write (new, empty, or an earlier synth output).") var output: String
   @Option(help: "Number of images (at least 10); split 80/10/10 into train/val/test.") var images: Int = 600
@@ -28,6 +29,7 @@ struct Synth: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let options = SyntheticDatasetOptions(imageCount: images, seed: seed, domain: SyntheticDomain(rawValue: domain)!,
                                           imageSize: imageSize)
     let counts = try SyntheticDataset.write(to: URL(fileURLWithPath: output), options: options)

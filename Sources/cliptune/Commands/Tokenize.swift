@@ -6,6 +6,7 @@ import Preprocessing
 /// unpadded, truncated to the context length).
 struct Tokenize: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print CLIP token ids for each line of a text file.")
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "Folder with vocab.json and merges.txt.") var model: String
   @Option(help: "A UTF-8 file with one text per line.") var texts: String
@@ -16,6 +17,7 @@ struct Tokenize: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let lines = try InputFiles.lines(texts, what: "texts")
     let tokenizer = try CLIPTokenizer(modelDirectory: URL(fileURLWithPath: model))
     var out = ""

@@ -12,6 +12,7 @@ struct Train: ParsableCommand {
       model/ (merged HF checkpoint for --method full) and report.html. --resume RUN_DIR continues a
       killed run from its latest checkpoint with the settings in its config.json.
       """)
+  @OptionGroup var compute: ComputeOptions
 
   @Option(help: "Hugging Face CLIP folder to start from.") var model: String?
   @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String?
@@ -98,6 +99,7 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    compute.apply()
     let trainer: Trainer
     if let resume {
       trainer = try Trainer.resume(URL(fileURLWithPath: resume))

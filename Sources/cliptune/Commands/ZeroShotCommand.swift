@@ -10,6 +10,7 @@ struct ZeroShotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "zero-shot",
     abstract: "Zero-shot classification of an ImageFolder (one subfolder per class) with prompt templates.")
+  @OptionGroup var compute: ComputeOptions
 
   @OptionGroup var model: ModelOptions
   @Option(help: "ImageFolder root: one subfolder per class.") var data: String
@@ -18,6 +19,7 @@ struct ZeroShotCommand: ParsableCommand {
   @Option(help: "Also write the JSON result here.") var output: String?
 
   func run() throws {
+    compute.apply()
     let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), classNamesFile: classes.map { URL(fileURLWithPath: $0) })
     let prompts = try templates.map { try ZeroShot.loadTemplates(URL(fileURLWithPath: $0)) } ?? ZeroShot.cifarTemplates
     let pipeline = try model.load()
