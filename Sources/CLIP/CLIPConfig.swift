@@ -76,8 +76,8 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
   public init(contentsOf url: URL) throws {
     let file = url.path
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw CLIPError(file: file, "cannot read config: \(error.localizedDescription)")
+    do { data = try InputFile.read(file, what: "config file", limit: Self.maxConfigBytes) } catch let e as InputFileError {
+      throw CLIPError(file: file, e.message)
     }
     guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
       throw CLIPError(file: file, "not a JSON object")
@@ -107,6 +107,12 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
     text.eosTokenId = try reader.int(t, "eos_token_id", "text_config", default: text.eosTokenId)
     text.padTokenId = try reader.int(t, "pad_token_id", "text_config", default: text.padTokenId)
     // Per-tower projection_dim, when given at the top level only, is the model's.
+    for key in ["eos_token_id", "bos_token_id", "pad_token_id"] where t[key] == nil || t[key] is NSNull {
+      let id = key == "eos_token_id" ? text.eosTokenId : key == "bos_token_id" ? text.bosTokenId : text.padTokenId
+      if id >= text.vocabSize {
+        throw CLIPError(file: file, "'text_config.\(key)' is missing or null, and transformers' default \(id) is outside this vocabulary (vocab_size \(text.vocabSize)); set it")
+      }
+    }
 
     vision.hiddenSize = try reader.int(v, "hidden_size", "vision_config", default: vision.hiddenSize)
     vision.intermediateSize = try reader.int(v, "intermediate_size", "vision_config", default: vision.intermediateSize)
@@ -120,22 +126,85 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
     try validate(file: file)
   }
 
-  /// Checks that the numbers describe a buildable model.
+  /// Upper bounds on every size, far above any released CLIP (ViT-bigG/14: hidden 1664, MLP 8192,
+  /// 48 layers, 16 heads; EVA-CLIP-18B: hidden 5120, 48 layers, image 448; vocabularies up to
+  /// 250k). They keep a corrupt or hostile `config.json` from asking for terabytes before the
+  /// checkpoint's shapes are compared with it.
+  public enum Limits {
+    public static let hiddenSize = 16_384
+    public static let intermediateSize = 131_072
+    public static let layers = 1_024
+    public static let heads = 1_024
+    public static let vocabSize = 1 << 22
+    public static let maxPositionEmbeddings = 1 << 16
+    public static let projectionDim = 16_384
+    public static let imageSize = 8_192
+    public static let patchSize = 1_024
+    public static let numChannels = 16
+    /// Vision tokens per image (patches + CLS).
+    public static let visionTokens = 1 << 20
+    /// Elements in all the model's weights together (2^36 ≈ 69 billion).
+    public static let totalParameters = 1 << 36
+  }
+
+  /// `config.json` files above this size are refused unread.
+  public static let maxConfigBytes = 16 << 20
+
+  /// Checks that the numbers describe a buildable model: every size positive and within
+  /// ``Limits``, divisibility (heads, patches), token ids inside the vocabulary, finite
+  /// `layer_norm_eps` and logit scale, a known activation, and a total weight count that fits.
   public func validate(file: String = "") throws {
     func check(_ ok: Bool, _ message: String) throws { if !ok { throw CLIPError(file: file, message) } }
+    func size(_ value: Int, _ key: String, min: Int = 1, max: Int) throws {
+      try check(value >= min, "'\(key)' must be at least \(min), got \(value)")
+      try check(value <= max, "'\(key)' is \(value), above the limit of \(max) (corrupt config?)")
+    }
     for (tower, hidden, heads, layers, inter) in [
       ("text_config", text.hiddenSize, text.numAttentionHeads, text.numHiddenLayers, text.intermediateSize),
       ("vision_config", vision.hiddenSize, vision.numAttentionHeads, vision.numHiddenLayers, vision.intermediateSize),
     ] {
-      try check(hidden > 0 && heads > 0 && layers >= 0 && inter > 0, "\(tower): sizes must be positive")
+      try size(hidden, "\(tower).hidden_size", max: Limits.hiddenSize)
+      try size(heads, "\(tower).num_attention_heads", max: Limits.heads)
+      try size(layers, "\(tower).num_hidden_layers", min: 0, max: Limits.layers)
+      try size(inter, "\(tower).intermediate_size", max: Limits.intermediateSize)
       try check(hidden % heads == 0, "\(tower): hidden_size \(hidden) is not divisible by num_attention_heads \(heads)")
     }
-    try check(projectionDim > 0, "projection_dim must be positive")
-    try check(text.vocabSize > 0 && text.maxPositionEmbeddings > 0, "text_config: vocab_size and max_position_embeddings must be positive")
-    try check(vision.patchSize > 0 && vision.imageSize >= vision.patchSize, "vision_config: image_size must be at least patch_size")
+    try size(projectionDim, "projection_dim", max: Limits.projectionDim)
+    try size(text.vocabSize, "text_config.vocab_size", max: Limits.vocabSize)
+    try size(text.maxPositionEmbeddings, "text_config.max_position_embeddings", min: 2, max: Limits.maxPositionEmbeddings)
+    for (key, id) in [("eos_token_id", text.eosTokenId), ("bos_token_id", text.bosTokenId), ("pad_token_id", text.padTokenId)] {
+      try check(id >= 0 && id < text.vocabSize,
+                "'text_config.\(key)' is \(id), outside the vocabulary (0..<\(text.vocabSize), vocab_size)")
+    }
+    try size(vision.numChannels, "vision_config.num_channels", max: Limits.numChannels)
+    try size(vision.patchSize, "vision_config.patch_size", max: Limits.patchSize)
+    try size(vision.imageSize, "vision_config.image_size", max: Limits.imageSize)
+    try check(vision.imageSize >= vision.patchSize, "vision_config: image_size \(vision.imageSize) must be at least patch_size \(vision.patchSize)")
     try check(vision.imageSize % vision.patchSize == 0, "vision_config: image_size \(vision.imageSize) is not a multiple of patch_size \(vision.patchSize)")
+    try check(vision.tokenCount <= Limits.visionTokens,
+              "vision_config: image_size \(vision.imageSize) / patch_size \(vision.patchSize) gives \(vision.tokenCount) tokens, above the limit of \(Limits.visionTokens)")
+    for (key, eps) in [("text_config.layer_norm_eps", text.layerNormEps), ("vision_config.layer_norm_eps", vision.layerNormEps)] {
+      try check(eps.isFinite && eps > 0 && eps < 1, "'\(key)' must be a finite number in (0, 1), got \(eps)")
+    }
+    try check(logitScaleInitValue.isFinite && abs(logitScaleInitValue) <= 100,
+              "'logit_scale_init_value' must be a finite number of magnitude at most 100, got \(logitScaleInitValue)")
     try check(Activation(huggingFace: text.hiddenAct) != nil, "text_config: unsupported hidden_act '\(text.hiddenAct)' (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)")
     try check(Activation(huggingFace: vision.hiddenAct) != nil, "vision_config: unsupported hidden_act '\(vision.hiddenAct)' (quick_gelu, gelu, gelu_new, gelu_pytorch_tanh)")
+    // The bounds above keep this far from overflowing; it is counted overflow-safe regardless.
+    var total = 0
+    for (_, shape) in parameterShapes() {
+      var count = 1
+      for d in shape {
+        let (p, o) = count.multipliedReportingOverflow(by: d)
+        try check(!o, "the sizes overflow when multiplied (corrupt config?)")
+        count = p
+      }
+      let (sum, o) = total.addingReportingOverflow(count)
+      try check(!o, "the sizes overflow when multiplied (corrupt config?)")
+      total = sum
+    }
+    try check(total <= Limits.totalParameters,
+              "the sizes imply \(total) weights, above the limit of \(Limits.totalParameters) (corrupt config?)")
   }
 
   /// Writes an HF-style `config.json` (atomically) that transformers' `CLIPConfig` reads.
@@ -171,6 +240,10 @@ struct JSONFieldReader {
   func int(_ d: [String: Any], _ key: String, _ section: String, default value: Int) throws -> Int {
     guard let raw = d[key], !(raw is NSNull) else { return value }
     if let n = raw as? NSNumber, !n.isBoolean, n.doubleValue == n.doubleValue.rounded() {
+      // Beyond ±2^53 a JSON number is no longer an exact integer (and `intValue` may wrap).
+      guard abs(n.doubleValue) <= 9_007_199_254_740_992 else {
+        throw CLIPError(file: file, "'\(path(section, key))' is \(raw), far outside any sensible range")
+      }
       return n.intValue
     }
     throw CLIPError(file: file, "'\(path(section, key))' must be an integer, found \(raw)")

@@ -39,21 +39,58 @@ public final class CLIPModel: ParameterContainer {
   }
 
   /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`)
-  /// from a Hugging Face model folder.
-  public static func load(directory: URL) throws -> CLIPModel {
+  /// from a Hugging Face model folder. The config is validated, then every weight's shape in the
+  /// checkpoint header is compared with what the config implies before any model tensor is
+  /// allocated. Weights holding NaN or ±Inf are refused (``NonfiniteWeightsError``) unless
+  /// `allowNonfinite`, in which case `warn` is told about them.
+  public static func load(directory: URL, allowNonfinite: Bool = false,
+                          warn: (String) -> Void = CLIPModel.warnOnStandardError) throws -> CLIPModel {
     let configURL = directory.appendingPathComponent("config.json")
-    guard FileManager.default.fileExists(atPath: configURL.path) else {
+    guard InputFile.kind(configURL.path) != nil else {
       throw CLIPError(file: directory.path, "no config.json in the model folder")
     }
-    let model = CLIPModel(try CLIPConfig(contentsOf: configURL))
-    try model.loadWeights(from: try SafeTensorsCheckpoint(directory: directory))
+    let config = try CLIPConfig(contentsOf: configURL)
+    let checkpoint = try SafeTensorsCheckpoint(directory: directory)
+    try checkShapes(of: checkpoint, against: config)
+    let model = CLIPModel(config)
+    try model.loadWeights(from: checkpoint, allowNonfinite: allowNonfinite, warn: warn)
     return model
   }
 
-  /// Copies every parameter from `source` by its HF name, checking shapes. Extra tensors in the
-  /// source (such as the `position_ids` buffers) are ignored; missing ones are an error.
-  public func loadWeights(from source: WeightSource) throws {
+  /// Writes `message` and a newline to standard error.
+  public static func warnOnStandardError(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+  }
+
+  /// Compares the header shapes of `checkpoint` with the weights `config` implies, without reading
+  /// or allocating any tensor: a missing weight or a shape mismatch throws naming the tensor, the
+  /// shape found, the shape expected and the file.
+  public static func checkShapes(of checkpoint: SafeTensorsCheckpoint, against config: CLIPConfig) throws {
     var missing: [String] = []
+    for (name, shape) in config.parameterShapes() {
+      guard let info = checkpoint.info(name) else { missing.append(name); continue }
+      let found = info.shape
+      let matches = found == shape || (name == "logit_scale" && found.reduce(1, *) == 1 && found.count <= 1)
+      guard matches else {
+        let file = checkpoint.files.first { $0.contains(name) }?.url.path ?? checkpoint.url.path
+        throw CLIPError(file: file, "tensor '\(name)' has shape \(found) but config.json implies \(shape)")
+      }
+    }
+    if !missing.isEmpty {
+      let shown = missing.prefix(5).joined(separator: ", ")
+      throw CLIPError(file: checkpoint.url.path,
+                      "missing \(missing.count) weight(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
+    }
+  }
+
+  /// Copies every parameter from `source` by its HF name, checking shapes. Extra tensors in the
+  /// source (such as the `position_ids` buffers) are ignored; missing ones are an error. Tensors
+  /// holding NaN or ±Inf throw ``NonfiniteWeightsError`` (all of them listed) unless
+  /// `allowNonfinite`, which hands the same report to `warn` instead.
+  public func loadWeights(from source: WeightSource, allowNonfinite: Bool = false,
+                          warn: (String) -> Void = CLIPModel.warnOnStandardError) throws {
+    var missing: [String] = []
+    var nonfinite: [(name: String, count: Int)] = []
     for p in parameters {
       guard source.contains(p.name) else { missing.append(p.name); continue }
       var t = try source.tensor(p.name)
@@ -62,12 +99,18 @@ public final class CLIPModel: ParameterContainer {
         throw CLIPError(file: source.sourceDescription,
                         "tensor '\(p.name)' has shape \(t.shape) but config.json implies \(p.shape)")
       }
+      let bad = t.nonfiniteCount
+      if bad > 0 { nonfinite.append((p.name, bad)) }
       p.value = t
     }
     if !missing.isEmpty {
       let shown = missing.prefix(5).joined(separator: ", ")
       throw CLIPError(file: source.sourceDescription,
                       "missing \(missing.count) weight(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
+    }
+    if !nonfinite.isEmpty {
+      let error = NonfiniteWeightsError(file: source.sourceDescription, tensors: nonfinite)
+      if allowNonfinite { warn(error.description) } else { throw error }
     }
   }
 

@@ -18,23 +18,33 @@ public final class CLIPPipeline {
 
   /// Loads a Hugging Face CLIP folder: `config.json`, weights, `preprocessor_config.json` (CLIP's
   /// defaults at the model's image size when absent) and, on first use, `vocab.json` + `merges.txt`.
-  public static func load(modelDirectory dir: URL) throws -> CLIPPipeline {
-    let model = try CLIPModel.load(directory: dir)
+  /// `allowNonfinite` and `warn` are passed to ``CLIPModel/load(directory:allowNonfinite:warn:)``.
+  public static func load(modelDirectory dir: URL, allowNonfinite: Bool = false,
+                          warn: (String) -> Void = CLIPModel.warnOnStandardError) throws -> CLIPPipeline {
+    let model = try CLIPModel.load(directory: dir, allowNonfinite: allowNonfinite, warn: warn)
     let pre = dir.appendingPathComponent("preprocessor_config.json")
-    let preprocessor = FileManager.default.fileExists(atPath: pre.path)
+    let s = model.config.vision.imageSize
+    let preprocessor = InputFile.kind(pre.path) != nil
       ? try ImagePreprocessor(configFile: pre)
-      : ImagePreprocessor(imageSize: model.config.vision.imageSize)
-    guard preprocessor.cropSize.height == model.config.vision.imageSize, preprocessor.cropSize.width == model.config.vision.imageSize else {
-      throw CLIPError(file: pre.path, "crop size \(preprocessor.cropSize) does not match the model's image_size \(model.config.vision.imageSize)")
+      : ImagePreprocessor(imageSize: s)
+    if let out = preprocessor.fixedOutputSize, out.height != s || out.width != s {
+      let what = preprocessor.doCenterCrop ? "crop_size" : "size"
+      throw CLIPError(file: pre.path, "\(what) \(out.height)×\(out.width) does not match the model's image_size \(s) (config.json)")
     }
     return CLIPPipeline(model: model, tokenizer: nil, preprocessor: preprocessor, directory: dir)
   }
 
-  /// The tokenizer, loaded from the model folder when first needed.
+  /// The tokenizer, loaded from the model folder when first needed. Its ids must all be rows of
+  /// the model's token embedding.
   public func tokenizer() throws -> CLIPTokenizer {
     if let t = loadedTokenizer { return t }
     guard let dir = directory else { throw CLIPError(file: "", "no tokenizer was given and there is no model folder to load one from") }
     let t = try CLIPTokenizer(modelDirectory: dir)
+    let rows = model.config.text.vocabSize
+    if t.largestID >= rows {
+      throw CLIPError(file: dir.appendingPathComponent("vocab.json").path,
+                      "has token id \(t.largestID) but the model's token embedding has \(rows) rows (text_config.vocab_size in config.json)")
+    }
     loadedTokenizer = t
     return t
   }
@@ -59,7 +69,18 @@ public final class CLIPPipeline {
       }
     }
     if let error = errors.compactMap({ $0 }).first { throw error }
-    return preprocessor.pixelValues(images.map { $0! })
+    let decoded = images.compactMap { $0 }
+    let s = model.config.vision.imageSize
+    for (url, image) in zip(urls, decoded) {
+      if let problem = preprocessor.sizeProblem(height: image.height, width: image.width) {
+        throw CLIPError(file: url.path, problem)
+      }
+      let shape = preprocessor.outputShape(height: image.height, width: image.width)
+      guard shape[1] == s, shape[2] == s else {
+        throw CLIPError(file: url.path, "this \(image.width)×\(image.height) image preprocesses to \(shape[2])×\(shape[1]) pixels, but the model takes \(s)×\(s) (preprocessor_config.json has do_center_crop false and no exact size)")
+      }
+    }
+    return try preprocessor.pixelValues(decoded, names: urls.map(\.path))
   }
 
   /// Image features (`get_image_features`) for files, `batchSize` at a time. `progress(done)` after each batch.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The contents of a PEFT LoRA `adapter_config.json`: what ClipTune reads from adapters PEFT wrote
 /// and writes so that `PeftModel.from_pretrained` reads ours.
@@ -21,9 +22,9 @@ public struct AdapterConfigFile: Sendable, Equatable {
   public init(contentsOf url: URL) throws {
     let file = url.path
     func fail(_ message: String) -> PEFTError { PEFTError(file: file, message) }
-    guard FileManager.default.fileExists(atPath: file) else { throw fail("no such file (an adapter folder needs adapter_config.json)") }
+    guard InputFile.kind(file) != nil else { throw fail("no such file (an adapter folder needs adapter_config.json)") }
     let data: Data
-    do { data = try Data(contentsOf: url) } catch { throw fail("cannot read: \(error.localizedDescription)") }
+    do { data = try InputFile.read(file, what: "config file", limit: 16 << 20) } catch let e as InputFileError { throw fail(e.message) }
     let parsed: Any
     do { parsed = try JSONSerialization.jsonObject(with: data) } catch { throw fail("not valid JSON: \(error.localizedDescription)") }
     guard let root = parsed as? [String: Any] else { throw fail("not a JSON object") }

@@ -10,19 +10,22 @@ extension LoRA {
   /// ignored) and `adapter_model.safetensors` (F32, F16 or BF16), checks that the weights cover
   /// exactly the modules the config selects with the right shapes, freezes the base and wraps
   /// those layers. The LoRA matrices train only if `trainable` (PEFT's `is_trainable`). Errors
-  /// name the file and the module or tensor at fault.
+  /// name the file and the module or tensor at fault. LoRA matrices holding NaN or ±Inf throw
+  /// ``NonfiniteWeightsError`` unless `allowNonfinite` (then `warn` is told).
   @discardableResult
   public static func load(adapterDirectory dir: URL, onto model: CLIPModel, trainable: Bool = false,
-                          dropoutRNG: DropoutRNG? = nil) throws -> LoRAAdapter {
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else {
-      throw PEFTError(file: dir.path, "no such adapter folder")
+                          dropoutRNG: DropoutRNG? = nil, allowNonfinite: Bool = false,
+                          warn: (String) -> Void = CLIPModel.warnOnStandardError) throws -> LoRAAdapter {
+    switch InputFile.kind(dir.path) {
+    case .directory?: break
+    case nil: throw PEFTError(file: dir.path, "no such adapter folder")
+    default: throw PEFTError(file: dir.path, "is a file, not an adapter folder (adapter_config.json + adapter_model.safetensors)")
     }
     let configURL = dir.appendingPathComponent(AdapterConfigFile.fileName)
     let config = try AdapterConfigFile(contentsOf: configURL)
     let weightsURL = dir.appendingPathComponent(AdapterFolder.weightsFileName)
-    guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-      let hasBin = FileManager.default.fileExists(atPath: dir.appendingPathComponent("adapter_model.bin").path)
+    guard InputFile.kind(weightsURL.path) != nil else {
+      let hasBin = InputFile.kind(dir.appendingPathComponent("adapter_model.bin").path) != nil
       throw PEFTError(file: weightsURL.path, hasBin
         ? "missing; the folder has adapter_model.bin (a PyTorch pickle), which ClipTune does not read: re-save with safe_serialization=True"
         : "no such file (an adapter folder needs adapter_model.safetensors)")
@@ -42,20 +45,35 @@ extension LoRA {
 
     let r = config.lora.rank
     var tensors: [(Tensor, Tensor)] = []
+    var bases: [Linear] = []
+    var nonfinite: [(name: String, count: Int)] = []
     for slot in slots {
-      let base = slot.layer as! Linear, (a, b) = pairs[slot.name]!
-      let A = try weights.tensor(a), B = try weights.tensor(b)
-      for (key, t, want) in [(a, A, [r, base.inFeatures]), (b, B, [base.outFeatures, r])] where t.shape != want {
-        throw PEFTError(file: weightsURL.path, "tensor '\(key)' has shape \(t.shape) but module '\(slot.name)' (\(base.inFeatures) → \(base.outFeatures)) with r = \(r) from \(AdapterConfigFile.fileName) needs \(want)")
+      guard let base = slot.layer as? Linear, let pair = pairs[slot.name] else {
+        throw PEFTError(file: dir.path, "module '\(slot.name)' is already adapted; load one adapter per model")
       }
+      let (a, b) = pair
+      // Shapes from the header first, so nothing is read or allocated for a mismatched file.
+      for (key, want) in [(a, [r, base.inFeatures]), (b, [base.outFeatures, r])] {
+        let found = weights.info(key)?.shape ?? []
+        guard found == want else {
+          throw PEFTError(file: weightsURL.path, "tensor '\(key)' has shape \(found) but module '\(slot.name)' (\(base.inFeatures) → \(base.outFeatures)) with r = \(r) from \(AdapterConfigFile.fileName) needs \(want)")
+        }
+      }
+      let A = try weights.tensor(a), B = try weights.tensor(b)
+      for (key, t) in [(a, A), (b, B)] where t.nonfiniteCount > 0 { nonfinite.append((key, t.nonfiniteCount)) }
       tensors.append((A, B))
+      bases.append(base)
+    }
+    if !nonfinite.isEmpty {
+      let error = NonfiniteWeightsError(file: weightsURL.path, tensors: nonfinite)
+      if allowNonfinite { warn(error.description) } else { throw error }
     }
 
     let rng = dropoutRNG ?? DropoutRNG(seed: 0)
     model.setTrainable(false)
     var layers: [LoRALinear] = []
-    for (slot, (A, B)) in zip(slots, tensors) {
-      let layer = LoRALinear(wrapping: slot.layer as! Linear, loraA: A, loraB: B, scaling: Float(config.lora.scaling),
+    for ((slot, base), (A, B)) in zip(zip(slots, bases), tensors) {
+      let layer = LoRALinear(wrapping: base, loraA: A, loraB: B, scaling: Float(config.lora.scaling),
                              dropout: Float(config.lora.dropout), dropoutRNG: rng)
       layer.loraA.trainable = trainable
       layer.loraB.trainable = trainable

@@ -23,6 +23,7 @@ struct JSONFields {
     guard let n = v as? NSNumber, !Self.isBool(n), n.doubleValue == n.doubleValue.rounded() else {
       throw fail("'\(key)' must be an integer, found \(v)")
     }
+    guard abs(n.doubleValue) <= 9_007_199_254_740_992 else { throw fail("'\(key)' is \(v), far outside any sensible range") }
     return n.intValue
   }
 

@@ -22,6 +22,9 @@ public struct LoRAConfig: Sendable, Equatable {
   /// The six Linear layers of every CLIP transformer block.
   public static let attentionAndMLP = ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"]
 
+  /// The largest rank accepted (far above useful LoRA ranks, and above any CLIP layer's width).
+  public static let maxRank = 16_384
+
   /// r: the rank of the update (`r`).
   public var rank: Int
   /// The numerator of the scaling (`lora_alpha`).
@@ -56,6 +59,7 @@ public struct LoRAConfig: Sendable, Equatable {
   /// Checks the numbers and the selectors (not yet against a model; see `LoRA.targets`).
   public func validate() throws {
     guard rank > 0 else { throw PEFTError("LoRA rank r must be positive, got \(rank)") }
+    guard rank <= Self.maxRank else { throw PEFTError("LoRA rank r is \(rank), above the limit of \(Self.maxRank)") }
     guard alpha.isFinite, alpha >= 0 else { throw PEFTError("lora_alpha must be a finite number ≥ 0, got \(alpha)") }
     guard dropout >= 0, dropout < 1 else { throw PEFTError("lora_dropout must be in [0, 1), got \(dropout)") }
     try targetModules.validate(field: "target_modules")

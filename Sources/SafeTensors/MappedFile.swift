@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Tensors
 
 /// A whole file mapped read-only into memory; unmapped when released.
 final class MappedFile: @unchecked Sendable {
@@ -13,7 +14,15 @@ final class MappedFile: @unchecked Sendable {
   /// Maps `path`. Fails (naming the file) if it cannot be opened, is not a regular file, or cannot
   /// be mapped. An empty file maps to an empty buffer.
   init(path: String) throws {
-    let fd = open(path, O_RDONLY)
+    // Refuse folders, FIFOs and devices before opening (opening a FIFO would block), and open
+    // without blocking in case one is swapped in after the check; fstat below catches that.
+    guard InputFile.kind(path) != nil else {
+      throw SafeTensorsError(file: path, message: "cannot open: no such file")
+    }
+    do { try InputFile.checkRegular(path, what: "safetensors file") } catch let e as InputFileError {
+      throw SafeTensorsError(file: path, message: e.message)
+    }
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else {
       throw SafeTensorsError(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
     }

@@ -21,10 +21,9 @@ public final class SafeTensorsCheckpoint: @unchecked Sendable {
   public convenience init(directory: URL) throws {
     let single = directory.appendingPathComponent("model.safetensors")
     let index = directory.appendingPathComponent("model.safetensors.index.json")
-    let fm = FileManager.default
-    if fm.fileExists(atPath: single.path) {
+    if InputFile.kind(single.path) != nil {
       try self.init(file: single)
-    } else if fm.fileExists(atPath: index.path) {
+    } else if InputFile.kind(index.path) != nil {
       try self.init(file: index)
     } else {
       throw SafeTensorsError(file: directory.path, message: "no model.safetensors or model.safetensors.index.json in this folder")
@@ -86,9 +85,12 @@ public final class SafeTensorsCheckpoint: @unchecked Sendable {
     func fail(_ message: String) -> SafeTensorsError { SafeTensorsError(file: file.path, message: message) }
     let data: Data
     do {
-      data = try Data(contentsOf: file)
-    } catch {
-      throw fail("cannot read checkpoint index: \(error.localizedDescription)")
+      data = try InputFile.read(file.path, what: "checkpoint index", limit: 64 << 20)
+    } catch let e as InputFileError {
+      throw fail(e.message)
+    }
+    if let duplicate = JSONDuplicateKeys.first(in: data) {
+      throw fail("key '\(duplicate)' appears twice in the checkpoint index")
     }
     guard let json = try? JSONSerialization.jsonObject(with: data), let object = json as? [String: Any] else {
       throw fail("checkpoint index is not a JSON object")

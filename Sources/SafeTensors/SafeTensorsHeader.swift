@@ -36,6 +36,9 @@ struct SafeTensorsHeader {
     guard String(validating: headerBytes, as: UTF8.self) != nil else {
       throw fail("header is not valid UTF-8")
     }
+    if let duplicate = JSONDuplicateKeys.first(in: headerBytes) {
+      throw fail("header has key '\(duplicate)' twice (each tensor and field must appear once)")
+    }
     let raw: RawHeader
     do {
       raw = try JSONDecoder().decode(RawHeader.self, from: Data(headerBytes))

@@ -48,6 +48,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
   public var betas: [Double] = [0.9, 0.999]
   public var eps: Double = 1e-8
   public var weightDecay: Double = 0.01
+  /// Decay every trainable parameter. Nil or false: open_clip's rule (`WeightDecay.openCLIP`), no
+  /// decay for 1-D parameters (biases, LayerNorm gains, the class embedding) and `logit_scale`.
+  /// Optional so that run folders written before the option existed still resume.
+  public var decayAll: Bool?
   public var momentum: Double = 0.9
   public var schedule = ScheduleKind.cosine
   public var warmupSteps = 0

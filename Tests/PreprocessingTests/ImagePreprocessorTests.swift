@@ -25,13 +25,13 @@ import TestSupport
     let p = try ImagePreprocessor(configFile: ImageFixtures.url("configs/small_crop.json"))
     let names = ["jpeg_420_300x199.jpg", "png_rgb8.png", "jpeg_exif6.jpg", "png_gray16.png", "jpeg_cmyk_45x31.jpg"]
     let images = try (names + names).map { try ImageDecoder.decode(contentsOf: ImageFixtures.url($0)) }
-    let batch = p.pixelValues(images)  // [B, 3, 56, 48]
+    let batch = try p.pixelValues(images)  // [B, 3, 56, 48]
     #expect(batch.shape == [images.count, 3, 56, 48])
     let per = 3 * 56 * 48
     for (i, image) in images.enumerated() {
       #expect(Array(batch.data[(i * per)..<((i + 1) * per)]) == p(image), "image \(i)")
     }
-    #expect(p.pixelValues([]).shape == [0, 3, 56, 48])
+    #expect(try p.pixelValues([]).shape == [0, 3, 56, 48])
   }
 
   @Test(arguments: ImageManifest.shared.configs)

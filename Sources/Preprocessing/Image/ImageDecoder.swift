@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Decodes JPEG and PNG files into 8-bit RGB exactly as Python does with
 /// `PIL.ImageOps.exif_transpose(Image.open(path)).convert("RGB")` (what transformers'
@@ -10,15 +11,19 @@ import Foundation
 public enum ImageDecoder {
   /// Pillow's decompression-bomb limit (`2 * Image.MAX_IMAGE_PIXELS`); larger images are refused.
   public static let maxPixels = 2 * 89_478_485
+  /// The largest width or height accepted (JPEG's own limit; PNG allows more, Pillow no limit).
+  public static let maxSide = 65_535
+  /// Image files above this size are refused unread.
+  public static let maxFileBytes = 1 << 30
 
   /// Reads and decodes the file at `url`.
   public static func decode(contentsOf url: URL) throws -> RGBImage {
     let name = url.path
     let data: Data
     do {
-      data = try Data(contentsOf: url, options: .mappedIfSafe)
-    } catch {
-      throw ImageError(file: name, kind: .unreadable, detail: "cannot read file (\(error.localizedDescription))")
+      data = try InputFile.read(name, what: "file", limit: maxFileBytes)
+    } catch let e as InputFileError {
+      throw ImageError(file: name, kind: .unreadable, detail: e.message)
     }
     return try decode(data: data, name: name)
   }
@@ -54,7 +59,11 @@ public enum ImageDecoder {
     guard width > 0, height > 0 else {
       throw ImageError(file: name, kind: .corrupt, detail: "image has no pixels (\(width)×\(height))")
     }
-    guard width * height <= maxPixels else {
+    guard width <= maxSide, height <= maxSide else {
+      throw ImageError(file: name, kind: .tooLarge,
+                       detail: "image size \(width)×\(height) exceeds the limit of \(maxSide) pixels per side")
+    }
+    guard width * height <= maxPixels else {  // both ≤ 65535: no overflow
       throw ImageError(file: name, kind: .tooLarge,
                        detail: "image size (\(width)×\(height) = \(width * height) pixels) exceeds the limit of \(maxPixels) pixels")
     }

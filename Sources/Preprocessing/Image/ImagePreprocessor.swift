@@ -70,6 +70,21 @@ public struct ImagePreprocessor: Sendable {
     }
   }
 
+  /// The longest side the resize step may produce; an image so elongated that resizing its short
+  /// side would exceed this is refused (``sizeProblem(height:width:)``) rather than resampled
+  /// through gigabytes of filter coefficients.
+  public static let maxResizedSide = 1 << 16
+
+  /// Why an image of `height × width` cannot go through this preprocessing (its resized size would
+  /// be absurd), or nil. Callers check this before ``pixelValues(_:names:)`` or
+  /// ``resizedAndCropped(_:)``.
+  public func sizeProblem(height: Int, width: Int) -> String? {
+    guard doResize else { return nil }
+    let (h, w) = resizedSize(height: height, width: width)
+    guard h > Self.maxResizedSide || w > Self.maxResizedSide else { return nil }
+    return "this \(width)×\(height) image is too elongated: resizing it for the model would make it \(w)×\(h) (limit \(Self.maxResizedSide) per side)"
+  }
+
   /// The resize step alone (Pillow-exact); returns the image unchanged when `doResize` is false.
   public func resizeShortestEdge(_ image: RGBImage) -> RGBImage {
     guard doResize else { return image }
@@ -129,13 +144,19 @@ public struct ImagePreprocessor: Sendable {
   }
 
   /// A batch as one tensor `[B, 3, H, W]`, images processed in parallel. All images must give
-  /// the same `[3, H, W]` (always true with center crop).
-  public func pixelValues(_ images: [RGBImage]) -> Tensor {
+  /// the same `[3, H, W]` (always true with center crop, or an exact resize); otherwise this
+  /// throws an ``ImageError`` naming the first image that differs (`names[i]`, or "image i") and
+  /// both sizes, before anything is allocated.
+  public func pixelValues(_ images: [RGBImage], names: [String]? = nil) throws -> Tensor {
     guard let first = images.first else { return Tensor(zeros: [0] + outputShape(height: 1, width: 1)) }
+    func name(_ i: Int) -> String { names.flatMap { i < $0.count ? $0[i] : nil } ?? "image \(i)" }
     let shape = outputShape(height: first.height, width: first.width)
     for (i, image) in images.enumerated() {
       let s = outputShape(height: image.height, width: image.width)
-      precondition(s == shape, "image \(i) gives \(s), image 0 gives \(shape); enable center crop to batch them")
+      guard s == shape else {
+        throw ImageError(file: name(i), kind: .invalidConfig,
+                         detail: "this \(image.width)×\(image.height) image preprocesses to \(s[2])×\(s[1]) but \(name(0)) (\(first.width)×\(first.height)) to \(shape[2])×\(shape[1]); images of different sizes can only be batched with do_center_crop (or an exact height/width size) in the preprocessor config")
+      }
     }
     let per = shape.reduce(1, *)
     var data = [Float](repeating: 0, count: images.count * per)
@@ -146,6 +167,14 @@ public struct ImagePreprocessor: Sendable {
       }
     }
     return Tensor(shape: [images.count] + shape, data: data)
+  }
+
+  /// The `(height, width)` every image comes out at, when that does not depend on the image
+  /// (center crop, or an exact resize); nil when it does.
+  public var fixedOutputSize: (height: Int, width: Int)? {
+    if doCenterCrop { return cropSize }
+    if doResize, case .exact(let h, let w) = size { return (h, w) }
+    return nil
   }
 
   /// Writes `image` as `[3, H, W]` rescaled/normalised floats. Every 8-bit value maps to one

@@ -21,6 +21,10 @@ enum OrientationMetadata {
     case (0x4D, 0x4D): little = false  // "MM"
     default: return nil
     }
+    func u8(_ at: Int) -> Int? {
+      guard at >= 0, at < tiff.count else { return nil }
+      return Int(tiff[at])
+    }
     func u16(_ at: Int) -> Int? {
       guard at >= 0, at + 2 <= tiff.count else { return nil }
       return little ? Int(tiff[at]) | Int(tiff[at + 1]) << 8 : Int(tiff[at]) << 8 | Int(tiff[at + 1])
@@ -39,7 +43,7 @@ enum OrientationMetadata {
       switch (type, count) {
       case (3, 1), (8, 1): found = u16(at + 8)               // SHORT, SSHORT
       case (4, 1), (9, 1): found = u32(at + 8)               // LONG, SLONG
-      case (1, 1), (6, 1), (7, 1): found = Int(tiff[at + 8])  // BYTE, SBYTE, UNDEFINED
+      case (1, 1), (6, 1), (7, 1): found = u8(at + 8)         // BYTE, SBYTE, UNDEFINED
       default: found = 0  // Pillow hands back a tuple or a string: present, but no transpose
       }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The fields of a Hugging Face `preprocessor_config.json` that CLIP preprocessing uses, as
 /// written by transformers (`CLIPImageProcessor` / legacy `CLIPFeatureExtractor`). Sizes may be an
@@ -47,9 +48,9 @@ extension ImagePreprocessor {
   public init(configFile: URL) throws {
     let data: Data
     do {
-      data = try Data(contentsOf: configFile)
-    } catch {
-      throw ImageError(file: configFile.path, kind: .unreadable, detail: "cannot read preprocessor config (\(error.localizedDescription))")
+      data = try InputFile.read(configFile.path, what: "preprocessor config", limit: 16 << 20)
+    } catch let e as InputFileError {
+      throw ImageError(file: configFile.path, kind: .unreadable, detail: e.message)
     }
     try self.init(configData: data, name: configFile.path)
   }
@@ -107,22 +108,35 @@ extension ImagePreprocessor {
     if let problem = validationProblem { throw invalid(problem) }
   }
 
+  /// Sizes (`size`, `crop_size`) above this many pixels per side are refused as corrupt.
+  public static let maxSide = 8_192
+
   /// Why this configuration cannot run, or nil.
   var validationProblem: String? {
+    let limit = Self.maxSide
     if doResize {
       switch size {
-      case .shortestEdge(let n) where n <= 0: return "size must be positive, got \(n)"
-      case .exact(let h, let w) where h <= 0 || w <= 0: return "size must be positive, got \(h)×\(w)"
+      case .shortestEdge(let n) where n <= 0 || n > limit: return "size must be in 1...\(limit), got \(n)"
+      case .exact(let h, let w) where h <= 0 || w <= 0 || h > limit || w > limit:
+        return "size must be in 1...\(limit) per side, got \(h)×\(w)"
       default: break
       }
     }
-    if doCenterCrop && (cropSize.height <= 0 || cropSize.width <= 0) {
-      return "crop_size must be positive, got \(cropSize.height)×\(cropSize.width)"
+    if doCenterCrop && (cropSize.height <= 0 || cropSize.width <= 0 || cropSize.height > limit || cropSize.width > limit) {
+      return "crop_size must be in 1...\(limit) per side, got \(cropSize.height)×\(cropSize.width)"
     }
-    if doNormalize && (mean.count != 3 || std.count != 3) {
-      return "image_mean and image_std need 3 values, got \(mean.count) and \(std.count)"
+    if doRescale && !(rescaleFactor.isFinite && rescaleFactor != 0) {
+      return "rescale_factor must be a finite non-zero number, got \(rescaleFactor)"
     }
-    if doNormalize && std.contains(0) { return "image_std contains 0" }
+    if doNormalize {
+      if mean.count != 3 || std.count != 3 {
+        return "image_mean and image_std need 3 values, got \(mean.count) and \(std.count)"
+      }
+      if let bad = mean.first(where: { !$0.isFinite }) { return "image_mean must hold finite numbers, got \(bad)" }
+      if let bad = std.first(where: { !($0.isFinite && $0 > 0) }) {
+        return bad == 0 ? "image_std contains 0" : "image_std must hold finite positive numbers, got \(bad)"
+      }
+    }
     return nil
   }
 }

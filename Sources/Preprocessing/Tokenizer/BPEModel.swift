@@ -26,6 +26,8 @@ final class BPEModel: @unchecked Sendable {
 
   /// Number of distinct tokens.
   var count: Int { tokenToID.count }
+  /// The largest id in the vocabulary (-1 when it is empty).
+  let largestID: Int
 
   /// - Parameters:
   ///   - vocabulary: token → id pairs; a repeated token keeps its last id.
@@ -39,11 +41,17 @@ final class BPEModel: @unchecked Sendable {
     for (token, id) in vocabulary { tokenToID[token] = id }
     var idToToken: [Int: [UInt8]] = [:]
     idToToken.reserveCapacity(tokenToID.count)
-    for (token, id) in tokenToID { idToToken[id] = token }
+    func show(_ t: [UInt8]) -> String { "'" + String(decoding: t, as: UTF8.self) + "'" }
+    for (token, id) in vocabulary where tokenToID[token] == id {  // in file order, for the message
+      if let other = idToToken[id], other != token {
+        throw TokenizerError(.malformedVocabulary, file: vocabularyFile,
+                             "tokens \(show(other)) and \(show(token)) both have id \(id) (ids must be unique)")
+      }
+      idToToken[id] = token
+    }
 
     var mergeMap: [UInt64: UInt64] = [:]
     mergeMap.reserveCapacity(merges.count)
-    func show(_ t: [UInt8]) -> String { "'" + String(decoding: t, as: UTF8.self) + "'" }
     for (rank, m) in merges.enumerated() {
       for part in [m.left, m.right, m.left + m.right] where tokenToID[part] == nil {
         throw TokenizerError(.malformedMerges, file: mergesFile,
@@ -66,6 +74,7 @@ final class BPEModel: @unchecked Sendable {
     }
     self.tokenToID = tokenToID
     self.idToToken = idToToken
+    self.largestID = idToToken.keys.max() ?? -1
     self.merges = mergeMap
     self.inner = inner
     self.final = final

@@ -20,6 +20,9 @@ public final class CLIPTokenizer: @unchecked Sendable {
   /// Number of tokens in the vocabulary (49408 for CLIP).
   public var vocabularySize: Int { model.count }
 
+  /// The largest token id (49407 for CLIP): a model's token embedding needs more rows than this.
+  public var largestID: Int { model.largestID }
+
   /// Loads a Hugging Face tokenizer: `vocab.json` (token → id) and `merges.txt` (a `#version` line,
   /// then one `left right` merge per line, in rank order).
   /// - Throws: `TokenizerError` naming the file for a missing or malformed file, a merge whose tokens
@@ -49,15 +52,12 @@ public final class CLIPTokenizer: @unchecked Sendable {
   /// Loads `vocab.json` and `merges.txt` from a Hugging Face model (or tokenizer) folder.
   /// - Throws: `TokenizerError` naming the folder if it or either file is missing.
   public convenience init(modelDirectory: URL) throws {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: modelDirectory.path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    else {
+    guard InputFile.kind(modelDirectory.path) == .directory else {
       throw TokenizerError(.missingFile, file: modelDirectory, "model folder does not exist")
     }
     let vocab = modelDirectory.appendingPathComponent("vocab.json")
     let merges = modelDirectory.appendingPathComponent("merges.txt")
-    for file in [vocab, merges] where !FileManager.default.fileExists(atPath: file.path) {
+    for file in [vocab, merges] where InputFile.kind(file.path) == nil {
       throw TokenizerError(.missingFile, file: modelDirectory,
                            "model folder has no \(file.lastPathComponent) (a CLIP tokenizer needs vocab.json and merges.txt)")
     }

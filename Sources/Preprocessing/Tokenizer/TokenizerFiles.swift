@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Reading (and writing) the on-disk forms of the CLIP vocabulary.
 enum TokenizerFiles {
@@ -8,16 +9,17 @@ enum TokenizerFiles {
   /// Merges in OpenAI's file: lines 1...48894 after the header (`49152 - 256 - 2`).
   static let openAIMergeCount = 49152 - 256 - 2
 
+  /// Tokenizer files above this size are refused unread (OpenAI's vocabulary is under 2 MB).
+  static let maxFileBytes = 256 << 20
+
   static func read(_ url: URL) throws -> [UInt8] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+    guard InputFile.kind(url.path) != nil else {
       throw TokenizerError(.missingFile, file: url, "file does not exist")
     }
-    guard !isDirectory.boolValue else { throw TokenizerError(.unreadable, file: url, "is a folder, not a file") }
     do {
-      return [UInt8](try Data(contentsOf: url))
-    } catch {
-      throw TokenizerError(.unreadable, file: url, "cannot be read (\(error.localizedDescription))")
+      return [UInt8](try InputFile.read(url.path, what: "tokenizer file", limit: maxFileBytes))
+    } catch let e as InputFileError {
+      throw TokenizerError(.unreadable, file: url, e.message)
     }
   }
 

@@ -65,13 +65,14 @@ final class TrainingSetup {
     totalSteps = options.maxSteps ?? options.epochs * stepsPerEpoch
 
     let lr = Float(options.learningRate)
+    let decays = options.decayAll == true ? WeightDecay.all : WeightDecay.openCLIP
     switch options.optimizer {
     case .adamw:
-      optimizer = AdamW(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay)
+      optimizer = AdamW(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay, decays: decays)
     case .adam:
-      optimizer = Adam(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay)
+      optimizer = Adam(lr: lr, betas: (options.betas[0], options.betas[1]), eps: options.eps, weightDecay: options.weightDecay, decays: decays)
     case .sgd:
-      optimizer = SGD(lr: lr, momentum: options.momentum, weightDecay: options.weightDecay)
+      optimizer = SGD(lr: lr, momentum: options.momentum, weightDecay: options.weightDecay, decays: decays)
     }
     let decay: LRSchedule.Decay
     switch options.schedule {

@@ -36,7 +36,8 @@ struct Train: ParsableCommand {
   @Option(help: "Peak learning rate.") var lr: Double = 1e-4
   @Option(help: "Adam betas.") var betas: String = "0.9,0.999"
   @Option(help: "Adam epsilon.") var eps: Double = 1e-8
-  @Option(help: "Weight decay (decoupled for AdamW, L2 for Adam and SGD).") var weightDecay: Double = 0.01
+  @Option(help: "Weight decay (decoupled for AdamW, L2 for Adam and SGD); as open_clip, not applied to biases, LayerNorm gains, the class embedding or logit_scale.") var weightDecay: Double = 0.01
+  @Flag(help: "Decay every trainable parameter, 1-D ones and logit_scale included.") var decayAll = false
   @Option(help: "SGD momentum.") var momentum: Double = 0.9
   @Option(help: "cosine, step or constant.") var schedule: TrainingOptions.ScheduleKind = .cosine
   @Option(help: "Linear warmup steps.") var warmupSteps: Int = 0
@@ -78,7 +79,7 @@ struct Train: ParsableCommand {
     o.towers = list(towers); o.rsLoRA = rslora; o.initialAdapter = adapter
     o.freeze = freeze.map(list) ?? []
     o.optimizer = optimizer; o.learningRate = lr; o.betas = try numbers(betas, "--betas"); o.eps = eps
-    o.weightDecay = weightDecay; o.momentum = momentum
+    o.weightDecay = weightDecay; o.decayAll = decayAll ? true : nil; o.momentum = momentum
     o.schedule = schedule; o.warmupSteps = warmupSteps; o.stepSizeEpochs = stepSize; o.gamma = gamma
     o.gradientClip = gradClip; o.epochs = epochs; o.maxSteps = maxSteps
     o.batchSize = batchSize; o.accumulate = accumulate; o.accumulationMode = accumulateMode

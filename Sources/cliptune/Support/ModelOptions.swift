@@ -2,6 +2,7 @@ import ArgumentParser
 import CLIP
 import Foundation
 import PEFT
+import Tensors
 
 /// `--model DIR` (a Hugging Face CLIP folder) and optionally `--adapter DIR` (a PEFT LoRA adapter).
 struct ModelOptions: ParsableArguments {
@@ -14,17 +15,28 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .long, help: "Images or texts per forward pass.")
   var batchSize: Int = 32
 
+  @Flag(name: .long, help: "Load weights that hold NaN or Inf values (a warning instead of an error); outputs will likely be NaN.")
+  var allowNonfinite = false
+
   func validate() throws {
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
   }
 
   func load() throws -> CLIPPipeline {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: model, isDirectory: &isDir), isDir.boolValue else {
-      throw InputError(file: model, message: "no such model folder")
+    switch InputFile.kind(model) {
+    case .directory?: break
+    case nil: throw InputError(file: model, message: "no such model folder")
+    default: throw InputError(file: model, message: "is a file, not a model folder (--model takes the folder holding config.json)")
     }
-    let pipeline = try CLIPPipeline.load(modelDirectory: URL(fileURLWithPath: model))
-    if let adapter { try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: pipeline.model) }
-    return pipeline
+    do {
+      let pipeline = try CLIPPipeline.load(modelDirectory: URL(fileURLWithPath: model), allowNonfinite: allowNonfinite)
+      if let adapter {
+        try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: pipeline.model, allowNonfinite: allowNonfinite)
+      }
+      return pipeline
+    } catch let e as NonfiniteWeightsError {
+      throw InputError(file: e.file, message: String(e.description.dropFirst(e.file.count + 2))
+                         + " (--allow-nonfinite loads it anyway, with a warning)")
+    }
   }
 }
