@@ -5,6 +5,7 @@
 #
 #   Scripts/fuzz.sh [target ...]        (default: every target; FUZZ_SECONDS=60 each)
 #   FUZZ_ARGS="-seed=1" Scripts/fuzz.sh png   extra libFuzzer flags
+#   FUZZ_BUILD=.build-other Scripts/fuzz.sh   build folder inside Fuzz/ (default .build)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ if [ "$(uname)" = Linux ] && [ ! -f "$runtime" ]; then
   exit 2
 fi
 
-FLAGS=(-Xswiftc -sanitize=fuzzer,address -Xswiftc -O)
+FLAGS=(--scratch-path "${FUZZ_BUILD:-.build}" -Xswiftc -sanitize=fuzzer,address -Xswiftc -O)
 echo "fuzz: building the targets (debug + -O, bounds and overflow checks kept, ASan, libFuzzer)"
 (cd Fuzz && nice -n 10 swift build -j 2 "${FLAGS[@]}" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol") || exit 1
 bin=$(cd Fuzz && swift build "${FLAGS[@]}" --show-bin-path)
