@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for ClipTune's parsers. A separate package so that `swift build`/`swift test`
-// in the root never see them; build and run with `make fuzz` from the root (see Fuzz/README.md).
+// in the root never see them; build and run with `make fuzz` from the root (docs/reliability.md#fuzzing).
 import PackageDescription
 
 /// One executable per parser; each defines `LLVMFuzzerTestOneInput` and gets libFuzzer's `main`
