@@ -2,7 +2,7 @@
 SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo tour bench fixtures fuzz clean
+.PHONY: deps build release test test-release-cli demo tour bench fixtures fuzz clean
 
 ## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
 deps:
@@ -28,6 +28,11 @@ TARGET ?=
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Scripts/fuzz.sh $(TARGET)
 
+## test-release-cli: the CLI tests again, against the release binary (CI runs this after `make test`)
+test-release-cli: release
+	swift build --build-tests
+	CLIPTUNE_EXECUTABLE=$(CURDIR)/.build/release/cliptune swift test --skip-build --filter CLITests
+
 ## demo: pretrain a small CLIP on synthetic shapes, evaluate on a shifted domain, LoRA-adapt, evaluate, report (~2 min)
 demo: release
 	Scripts/demo.sh
@@ -43,7 +48,7 @@ bench: release
 ## fixtures: regenerate the committed reference fixtures (needs the Python reference oracle)
 PY ?= $(HOME)/torch-anchor/bin/python
 fixtures:
-	for s in layer clip image tokenizer safetensors peft training train_parity; do $(PY) Scripts/fixtures/make_$${s}_fixtures.py || exit 1; done
+	for s in layer clip image tokenizer safetensors peft training train_parity weight_decay; do $(PY) Scripts/fixtures/make_$${s}_fixtures.py || exit 1; done
 
 clean:
 	rm -rf .build

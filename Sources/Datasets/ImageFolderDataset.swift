@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A classification dataset laid out as one folder per class (torchvision `ImageFolder` style):
 /// `root/<class>/<image>.jpg`.
@@ -38,13 +39,12 @@ public struct ImageFolderDataset: Sendable {
     }
 
     if let classNamesFile {
-      let text: String
-      do {
-        text = try String(contentsOf: classNamesFile, encoding: .utf8)
-      } catch {
-        throw fail("cannot read class names: \(error.localizedDescription)", classNamesFile)
+      let data: Data
+      do { data = try InputFile.read(classNamesFile.path, what: "class names file", limit: 64 << 20) } catch let error as InputFileError {
+        throw fail("cannot read class names: \(error.message)", classNamesFile)
       }
-      let names = text.split(whereSeparator: \.isNewline)
+      guard let text = String(data: data, encoding: .utf8) else { throw fail("cannot read class names: not UTF-8 text", classNamesFile) }
+      let names = TextLines.split(text)
         .map { $0.trimmingCharacters(in: .whitespaces) }
         .filter { !$0.isEmpty }
       guard names.count == folders.count else {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Turns image paths from a caption file into existing files: an absolute path is used as is; a
 /// relative one is tried under each root in turn and the first existing file wins.
@@ -20,13 +21,23 @@ struct ImageResolver {
 
   /// The resolved URL of every path, in order; throws listing the missing ones.
   func resolve(_ paths: [String]) throws -> [URL] {
-    let fm = FileManager.default
     var resolved: [URL] = []
     var missing: [String] = []
     resolved.reserveCapacity(paths.count)
-    for path in paths {
+    for (index, path) in paths.enumerated() {
+      guard !path.isEmpty else { throw FormatProblem("image \(index): empty image path") }
+      guard !path.contains("\0") else { throw FormatProblem("image \(index): the image path holds a NUL character") }
+      if !path.hasPrefix("/") {
+        var depth = 0
+        for part in path.split(separator: "/") {
+          if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
+          guard depth >= 0 else {
+            throw FormatProblem("image \(index): path '\(path)' leads outside the image folder (relative paths must stay below it)")
+          }
+        }
+      }
       let candidates = path.hasPrefix("/") ? [URL(fileURLWithPath: path)] : roots.map { $0.appendingPathComponent(path) }
-      if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) {
+      if let found = candidates.first(where: { if case .regular? = InputFile.kind($0.path) { return true } else { return false } }) {
         resolved.append(found)
       } else {
         missing.append(path)

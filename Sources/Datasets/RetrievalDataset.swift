@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Images with captions for image–text retrieval (Flickr30k, COCO, or any caption table).
 public struct RetrievalDataset: Sendable, Equatable {
@@ -8,6 +9,9 @@ public struct RetrievalDataset: Sendable, Equatable {
   public init(items: [CaptionedImage]) {
     self.items = items
   }
+
+  /// Largest caption file read (2 GB; COCO's and Flickr30k's are under 200 MB).
+  public static let maxFileBytes = 2_000_000_000
 
   /// Loads a caption file, chosen by extension:
   ///
@@ -31,9 +35,9 @@ public struct RetrievalDataset: Sendable, Equatable {
     func fail(_ message: String) -> DatasetError { DatasetError(file: file.path, message: message) }
     let data: Data
     do {
-      data = try Data(contentsOf: file)
-    } catch {
-      throw fail("cannot read: \(error.localizedDescription)")
+      data = try InputFile.read(file.path, what: "caption file", limit: maxFileBytes)
+    } catch let error as InputFileError {
+      throw DatasetError(file: error.file, message: "cannot read: \(error.message)")
     }
     guard !data.isEmpty else { throw fail("empty file") }
 
@@ -62,6 +66,14 @@ public struct RetrievalDataset: Sendable, Equatable {
     } catch let problem as FormatProblem {
       throw fail(problem.message)
     }
+  }
+
+  /// Throws unless some image has a caption (retrieval needs captions to query with and for):
+  /// "split test has 5 images but no captions", naming `file`.
+  public func checkHasCaptions(file: URL, split: String?) throws {
+    guard !items.contains(where: { !$0.captions.isEmpty }) else { return }
+    let which = items.contains(where: { $0.split != nil }) ? split.map { "split \($0)" } ?? "the file" : "the file"
+    throw DatasetError(file: file.path, message: "\(which) has \(items.count) image\(items.count == 1 ? "" : "s") but no captions")
   }
 
   /// Every caption, flattened in item order (captions of item 0 first).

@@ -11,5 +11,6 @@ public struct EvaluationError: Error, CustomStringConvertible, Sendable {
     self.message = message
   }
 
-  public var description: String { "\(file): \(message)" }
+  /// "file: message", or the message alone when no file is involved (metrics on embeddings).
+  public var description: String { file.isEmpty ? message : "\(file): \(message)" }
 }

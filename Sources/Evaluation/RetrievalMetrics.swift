@@ -16,14 +16,28 @@ public enum RetrievalMetrics {
   /// The N×M similarity matrix is never held whole: it is computed in blocks of image rows of at
   /// most `maxBlockElements` scores (default 2²⁴ floats, 64 MB; at least one row). The block
   /// size changes memory use and speed, never the result.
+  ///
+  /// Throws `EvaluationError` (never traps) for shapes that do not fit, no images or no texts,
+  /// `textToImage` entries outside the images, and embeddings holding NaN or ±infinity.
+  /// A query whose own score is NaN counts as a miss, and a NaN score never outranks a number.
   public static func compute(imageEmbeds: Tensor, textEmbeds: Tensor, textToImage: [Int],
-                             maxBlockElements: Int = 1 << 24) -> RetrievalResult {
-    precondition(imageEmbeds.rank == 2 && textEmbeds.rank == 2, "embeddings must be [count, dim]: \(imageEmbeds.shape), \(textEmbeds.shape)")
-    precondition(imageEmbeds.shape[1] == textEmbeds.shape[1], "image dim \(imageEmbeds.shape[1]) != text dim \(textEmbeds.shape[1])")
+                             maxBlockElements: Int = 1 << 24) throws -> RetrievalResult {
+    func fail(_ message: String) -> EvaluationError { EvaluationError(file: "", message: message) }
+    guard imageEmbeds.rank == 2, textEmbeds.rank == 2 else {
+      throw fail("embeddings must be [count, dim], got images \(imageEmbeds.shape) and texts \(textEmbeds.shape)")
+    }
+    guard imageEmbeds.shape[1] == textEmbeds.shape[1] else {
+      throw fail("image embeddings have \(imageEmbeds.shape[1]) dimensions, text embeddings \(textEmbeds.shape[1])")
+    }
     let n = imageEmbeds.shape[0], m = textEmbeds.shape[0], dim = imageEmbeds.shape[1]
-    precondition(n > 0 && m > 0, "need at least one image and one text (got \(n), \(m))")
-    precondition(textToImage.count == m, "textToImage has \(textToImage.count) entries for \(m) texts")
-    precondition(textToImage.allSatisfy { (0..<n).contains($0) }, "textToImage refers to an image outside 0..<\(n)")
+    guard n > 0 else { throw fail("no images to evaluate") }
+    guard m > 0 else { throw fail("\(n) image\(n == 1 ? "" : "s") but no captions to evaluate") }
+    guard textToImage.count == m else { throw fail("\(textToImage.count) caption-to-image entries for \(m) captions") }
+    if let bad = textToImage.firstIndex(where: { !(0..<n).contains($0) }) {
+      throw fail("caption \(bad) belongs to image \(textToImage[bad]), outside the \(n) images")
+    }
+    try checkFinite(imageEmbeds, "image embeddings")
+    try checkFinite(textEmbeds, "text embeddings")
 
     let images = Similarity.l2NormalizedRows(imageEmbeds)   // [N, D]
     let texts = Similarity.l2NormalizedRows(textEmbeds)     // [M, D]
@@ -63,7 +77,8 @@ public enum RetrievalMetrics {
               let i = rows.lowerBound + r, row = s + r * m
               for t in columns where i != textToImage[t] {
                 let score = row[t], own = positive[t]
-                if score > own || (score == own && i < textToImage[t]) { out[t] += 1 }
+                if own.isNaN { out[t] = .max; continue }   // no rank for a NaN score: a miss
+                if out[t] != .max, score > own || (score == own && i < textToImage[t]) { out[t] += 1 }
               }
             }
           }
@@ -76,12 +91,22 @@ public enum RetrievalMetrics {
                            meanCosine: meanCosine, images: n, texts: m)
   }
 
+  /// Throws naming `what` when `x` holds a NaN or an infinity (a model with non-finite weights
+  /// gives such features; their scores would rank arbitrarily).
+  static func checkFinite(_ x: Tensor, _ what: String) throws {
+    var nan = false, inf = false
+    for v in x.data where !v.isFinite { if v.isNaN { nan = true } else { inf = true } }
+    guard nan || inf else { return }
+    throw EvaluationError(file: "", message: "\(what) hold \(nan ? "NaN" : "infinite values"): the model's weights are not finite?")
+  }
+
   /// 0-based rank of the best-placed index of `positives` in `row` (descending, ties to the lower
   /// index); `Int.max` when there are no positives.
   static func bestRank(row: UnsafePointer<Float>, count: Int, positives: [Int]) -> Int {
     guard var best = positives.first else { return .max }
-    for p in positives.dropFirst() where row[p] > row[best] || (row[p] == row[best] && p < best) { best = p }
+    for p in positives.dropFirst() where (row[best].isNaN && !row[p].isNaN) || row[p] > row[best] || (row[p] == row[best] && p < best) { best = p }
     let score = row[best]
+    guard !score.isNaN else { return .max }   // every own score NaN: a miss, never rank 0
     var rank = 0
     for j in 0..<count where row[j] > score || (row[j] == score && j < best) { rank += 1 }
     return rank

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Tensors
 
@@ -8,14 +9,15 @@ public enum ZeroShot {
   /// whitespace) must contain a placeholder, `{}` or CLIP_benchmark's `{c}`; `{c}` is rewritten to
   /// `{}`. Blank lines are skipped. Throws `EvaluationError` naming the file (and line).
   public static func loadTemplates(_ file: URL) throws -> [String] {
-    let text: String
-    do {
-      text = try String(contentsOf: file, encoding: .utf8)
-    } catch {
-      throw EvaluationError(file: file.path, message: "cannot read templates: \(error.localizedDescription)")
+    let data: Data
+    do { data = try InputFile.read(file.path, what: "templates file", limit: 64 << 20) } catch let error as InputFileError {
+      throw EvaluationError(file: error.file, message: "cannot read templates: \(error.message)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw EvaluationError(file: file.path, message: "cannot read templates: not UTF-8 text")
     }
     var templates: [String] = []
-    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (number, line) in TextLines.split(text).enumerated() {
       let template = line.trimmingCharacters(in: .whitespacesAndNewlines)
       if template.isEmpty { continue }
       guard template.contains("{}") || template.contains("{c}") else {
@@ -37,13 +39,16 @@ public enum ZeroShot {
   /// classTemplateEmbeds: one [T, D] tensor per class (the text embeddings of its T prompts).
   /// Each template embedding is L2-normalised, the class's are averaged, and the mean is
   /// normalised again. → [C, D]
-  public static func classifier(_ classTemplateEmbeds: [Tensor]) -> Tensor {
-    precondition(!classTemplateEmbeds.isEmpty, "classifier needs at least one class")
+  /// Throws `EvaluationError` for no classes, shapes that do not fit, or non-finite embeddings.
+  public static func classifier(_ classTemplateEmbeds: [Tensor]) throws -> Tensor {
+    guard !classTemplateEmbeds.isEmpty else { throw EvaluationError(file: "", message: "the classifier needs at least one class") }
     let dim = classTemplateEmbeds[0].shape.last ?? 0
     var weights = [Float](repeating: 0, count: classTemplateEmbeds.count * dim)   // [C, D]
     for (c, embeds) in classTemplateEmbeds.enumerated() {
-      precondition(embeds.rank == 2 && embeds.shape[1] == dim && embeds.shape[0] > 0,
-                   "class \(c): expected [templates, \(dim)], got \(embeds.shape)")
+      guard embeds.rank == 2, embeds.shape[1] == dim, embeds.shape[0] > 0 else {
+        throw EvaluationError(file: "", message: "class \(c): expected [templates, \(dim)] embeddings, got \(embeds.shape)")
+      }
+      try RetrievalMetrics.checkFinite(embeds, "text embeddings of class \(c)")
       let normalized = Similarity.l2NormalizedRows(embeds)   // [T, D]
       var mean = [Double](repeating: 0, count: dim)
       for t in 0..<embeds.shape[0] {
@@ -60,12 +65,22 @@ public enum ZeroShot {
   ///
   /// Predictions rank classes by cosine score, highest first; equal scores rank the lower class
   /// index first. `acc5` is nil when C < 5. All values are percentages.
-  public static func evaluate(imageEmbeds: Tensor, classifier: Tensor, labels: [Int]) -> ZeroShotResult {
-    precondition(imageEmbeds.rank == 2 && classifier.rank == 2 && imageEmbeds.shape[1] == classifier.shape[1],
-                 "evaluate: images \(imageEmbeds.shape) vs classifier \(classifier.shape)")
+  /// Throws `EvaluationError` (never traps) for shapes or labels that do not fit and for
+  /// non-finite embeddings; an image whose own-class score is NaN counts as a miss.
+  public static func evaluate(imageEmbeds: Tensor, classifier: Tensor, labels: [Int]) throws -> ZeroShotResult {
+    func fail(_ message: String) -> EvaluationError { EvaluationError(file: "", message: message) }
+    guard imageEmbeds.rank == 2, classifier.rank == 2, imageEmbeds.shape[1] == classifier.shape[1] else {
+      throw fail("image embeddings \(imageEmbeds.shape) do not fit the classifier \(classifier.shape)")
+    }
     let n = imageEmbeds.shape[0], classes = classifier.shape[0]
-    precondition(n > 0 && labels.count == n, "evaluate: \(labels.count) labels for \(n) images")
-    precondition(labels.allSatisfy { (0..<classes).contains($0) }, "evaluate: a label is outside 0..<\(classes)")
+    guard n > 0 else { throw fail("no images to classify") }
+    guard classes > 0 else { throw fail("no classes to classify into") }
+    guard labels.count == n else { throw fail("\(labels.count) labels for \(n) images") }
+    if let bad = labels.firstIndex(where: { !(0..<classes).contains($0) }) {
+      throw fail("label \(labels[bad]) of image \(bad) is outside the \(classes) classes")
+    }
+    try RetrievalMetrics.checkFinite(imageEmbeds, "image embeddings")
+    try RetrievalMetrics.checkFinite(classifier, "class embeddings")
 
     let logits = Similarity.scores(Similarity.l2NormalizedRows(imageEmbeds), classifier)   // [N, C]
     var ranks = [Int](repeating: 0, count: n)
@@ -74,12 +89,12 @@ public enum ZeroShot {
       for i in 0..<n {
         let row = p.baseAddress! + i * classes
         let label = labels[i], own = row[label]
-        var rank = 0, best = 0
+        var rank = 0, best = -1
         for c in 0..<classes {
           if row[c] > own || (row[c] == own && c < label) { rank += 1 }
-          if row[c] > row[best] { best = c }
+          if !row[c].isNaN && (best < 0 || row[c] > row[best]) { best = c }
         }
-        ranks[i] = rank
+        ranks[i] = own.isNaN ? .max : rank   // a NaN own score is a miss, never rank 0
         predictions[i] = best
       }
     }

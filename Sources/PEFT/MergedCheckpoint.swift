@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CLIP
 import Foundation
 import Layers
@@ -13,30 +18,64 @@ public enum MergedCheckpoint {
     "added_tokens.json", "preprocessor_config.json",
   ]
 
+  /// Checks that `directory` can receive a merged model: nothing is there, or an empty folder.
+  /// An existing non-empty folder is refused whatever it holds (another model, an earlier merge),
+  /// as is a file, device or FIFO.
+  public static func checkDestination(_ directory: URL) throws {
+    let state: OutputPath.FolderState
+    do { state = try OutputPath.folderState(directory.path) } catch let error as OutputPathError {
+      throw PEFTError(file: error.file, error.message)
+    }
+    if case .nonEmpty(let names) = state {
+      throw PEFTError(file: directory.path, "already exists and is not empty (\(OutputPath.listing(names))); merge into a new or empty folder")
+    }
+  }
+
   /// Writes `config.json` (`CLIPConfig.write`), `model.safetensors` (every parameter under its HF
-  /// name, F32, metadata format=pt) and copies `companionFiles` found in `baseDirectory`; each file
-  /// is written atomically. Throws when a LoRA layer is still attached (merge or remove it first)
-  /// or when `directory` is the base folder itself.
+  /// name, F32, metadata format=pt) and copies `companionFiles` found in `baseDirectory`, all into
+  /// a hidden temporary folder beside `directory` that is renamed to `directory` only when every
+  /// file is complete: a failure (a full disk) leaves nothing behind. `directory` must be new or
+  /// empty (`checkDestination`). Throws when a LoRA layer is still attached (merge or remove it
+  /// first) or when `directory` is the base folder itself.
   public static func write(_ model: CLIPModel, to directory: URL, copyingFrom baseDirectory: URL? = nil) throws {
     if let attached = model.linearSlots.first(where: { !($0.layer is Linear) }) {
       throw PEFTError(file: directory.path, "module '\(attached.name)' still has an adapter: merge (or remove) it before writing a plain checkpoint")
     }
-    if let base = baseDirectory, base.standardizedFileURL.resolvingSymlinksInPath() == directory.standardizedFileURL.resolvingSymlinksInPath() {
+    if let base = baseDirectory, OutputPath.sameFile(base.path, directory.path) {
       throw PEFTError(file: directory.path, "refusing to overwrite the base model's own folder; write the merged model elsewhere")
     }
-    do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+    try checkDestination(directory)
+    let fm = FileManager.default
+    let parent = directory.deletingLastPathComponent()
+    let temporary = parent.appendingPathComponent(".\(directory.lastPathComponent).tmp-\(UUID().uuidString)")
+    do {
+      try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+      try fm.createDirectory(at: temporary, withIntermediateDirectories: false)
+    } catch {
       throw PEFTError(file: directory.path, "cannot create the model folder: \(error.localizedDescription)")
     }
-    try model.config.write(to: directory.appendingPathComponent("config.json"))
-    try SafeTensorsWriter.write(model.parameters.map { ($0.name, $0.value) }, metadata: ["format": "pt"],
-                                to: directory.appendingPathComponent("model.safetensors"))
-    guard let base = baseDirectory else { return }
-    for name in companionFiles {
-      let from = base.appendingPathComponent(name)
-      guard FileManager.default.fileExists(atPath: from.path) else { continue }
-      do { try Data(contentsOf: from).write(to: directory.appendingPathComponent(name), options: .atomic) } catch {
-        throw PEFTError(file: from.path, "cannot copy into \(directory.path): \(error.localizedDescription)")
+    do {
+      try model.config.write(to: temporary.appendingPathComponent("config.json"))
+      try SafeTensorsWriter.write(model.parameters.map { ($0.name, $0.value) }, metadata: ["format": "pt"],
+                                  to: temporary.appendingPathComponent("model.safetensors"))
+      if let base = baseDirectory {
+        for name in companionFiles {
+          let from = base.appendingPathComponent(name)
+          guard InputFile.kind(from.path) != nil else { continue }
+          do {
+            try InputFile.read(from.path, what: "model file").write(to: temporary.appendingPathComponent(name), options: .atomic)
+          } catch {
+            throw PEFTError(file: from.path, "cannot copy into \(directory.path): \(error)")
+          }
+        }
       }
+      // rename(2) replaces an empty folder (checked above) and never merges into a full one.
+      guard rename(temporary.path, directory.path) == 0 else {
+        throw PEFTError(file: directory.path, "cannot move the merged model into place: \(String(cString: strerror(errno)))")
+      }
+    } catch {
+      try? fm.removeItem(at: temporary)
+      throw error
     }
   }
 }

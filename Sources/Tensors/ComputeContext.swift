@@ -44,6 +44,20 @@ public enum ComputeContext {
     _ = apply(count)
   }
 
+  /// The GEMM library and the kernel set it runs on this machine, e.g. "OpenBLAS 0.3.21
+  /// (Cooperlake kernels)". OpenBLAS picks its kernels from the CPU, or from OPENBLAS_CORETYPE when
+  /// set; different kernels round differently, so results are bit-identical only for the same
+  /// backend (run folders record it, and `--resume` warns when it changed).
+  public static var backend: String {
+    #if canImport(Accelerate)
+    return "Accelerate"
+    #else
+    let config = String(cString: openblas_get_config())  // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"
+    let version = config.split(separator: " ").prefix(2).joined(separator: " ")
+    return "\(version) (\(String(cString: openblas_get_corename())) kernels)"
+    #endif
+  }
+
   /// Records `count` and hands it to the BLAS library. Called with `lock` held.
   private static func apply(_ count: Int) -> Int {
     configuredThreads = count

@@ -58,7 +58,7 @@ public enum InputFile {
   public static func checkRegular(_ path: String, what: String = "file") throws -> Int {
     switch kind(path) {
     case nil: throw InputFileError(file: path, message: "no such \(what)")
-    case .directory: throw InputFileError(file: path, message: "is a folder, not a \(what)")
+    case .directory: throw InputFileError(file: path, message: "is a folder, not \(article(what)) \(what)")
     case .other(let k): throw InputFileError(file: path, message: "is \(k), not a regular file")
     case .regular(let size): return size
     }
@@ -77,7 +77,7 @@ public enum InputFile {
       throw InputFileError(file: path, message: "is not a regular file")
     }
     guard size <= limit else {
-      throw InputFileError(file: path, message: "is \(formatBytes(size)), over the \(formatBytes(limit)) limit for a \(what)")
+      throw InputFileError(file: path, message: "is \(formatBytes(size)), over the \(formatBytes(limit)) limit for \(article(what)) \(what)")
     }
     var data = Data(count: size)
     var done = 0
@@ -94,6 +94,11 @@ public enum InputFile {
     }
     if done < size { data.removeSubrange(done..<size) }
     return data
+  }
+
+  /// "an" before a vowel ("an image file"), else "a".
+  static func article(_ noun: String) -> String {
+    noun.first.map { "aeiou".contains($0) } == true ? "an" : "a"
   }
 
   /// "1.5 GB", "320 MB", "12 kB", "17 bytes".

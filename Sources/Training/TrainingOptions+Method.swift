@@ -1,4 +1,5 @@
 import CLIP
+import Layers
 import PEFT
 
 extension TrainingOptions {
@@ -17,6 +18,36 @@ extension TrainingOptions {
     for p in model.parameters {
       let module = p.name.split(separator: ".").dropLast().joined(separator: ".")
       p.trainable = !frozen.contains { $0.contains(module) }
+    }
+  }
+}
+
+extension TrainingOptions {
+  /// The most adapter parameters `checkLoRA` accepts, as a multiple of the model's own.
+  public static let maxAdapterToModelRatio = 16
+
+  /// Checks the LoRA settings against `model` before any layer is wrapped: every `--lora-targets`
+  /// entry must select a Linear layer in the chosen towers, and the adapter `--lora-rank` makes
+  /// (rank × (in + out) per targeted layer) must not exceed `maxAdapterToModelRatio` times the
+  /// model's own parameter count, so an absurd rank is an error before anything is allocated
+  /// (a rank above min(in, out) is allowed, as PEFT allows it, within that bound). Nothing to
+  /// check for `--method full` or when starting from `--adapter` (checked when it loads).
+  public func checkLoRA(against model: CLIPModel) throws {
+    guard method == .lora, initialAdapter == nil else { return }
+    let slots: [LinearSlot]
+    do { slots = try LoRA.targets(loraConfig, in: model) } catch let error as PEFTError {
+      throw TrainingError("--lora-targets: \(error.message)")
+    }
+    // rank ≤ 4096 (validate) and layer sides ≤ 2³⁰ keep every product far from overflowing.
+    let modelCount = model.parameters.reduce(0) { $0 + min($1.value.count, 1 << 40) }
+    var adapterCount = 0
+    for slot in slots {
+      guard let linear = slot.layer as? Linear else { continue }
+      adapterCount += loraRank * (min(linear.inFeatures, 1 << 30) + min(linear.outFeatures, 1 << 30))
+    }
+    let limit = Self.maxAdapterToModelRatio * modelCount
+    if adapterCount > limit {
+      throw TrainingError("--lora-rank \(loraRank) makes \(adapterCount) adapter parameters, more than \(Self.maxAdapterToModelRatio) times the model's \(modelCount); lower --lora-rank or --lora-targets")
     }
   }
 }

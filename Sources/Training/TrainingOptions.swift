@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Every setting of a training run, resolved (defaults filled in). Written to `<run>/config.json`
 /// so a run documents itself and `--resume` continues with exactly the same settings.
@@ -52,6 +53,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
   /// decay for 1-D parameters (biases, LayerNorm gains, the class embedding) and `logit_scale`.
   /// Optional so that run folders written before the option existed still resume.
   public var decayAll: Bool?
+
+  // Compute (recorded when the run starts; results are bit-identical for the same values)
+  /// Threads the run computes with (`ComputeContext.threads`); `--resume` uses it by default.
+  public var threads: Int?
+  /// The GEMM backend and kernel set (`ComputeContext.backend`), for the record.
+  public var computeBackend: String?
   public var momentum: Double = 0.9
   public var schedule = ScheduleKind.cosine
   public var warmupSteps = 0
@@ -76,25 +83,81 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     self.output = output
   }
 
-  /// Checks ranges and combinations; the message names the flag.
+  /// Upper bounds of the numeric settings (checked by `validate`). Steps stay below 2²⁴ because
+  /// Adam's per-parameter step count is stored as float32 (as PyTorch does), exact only there.
+  public enum Limits {
+    public static let loraRank = 4096
+    public static let epochs = 1_000_000
+    public static let steps = 1 << 24
+    public static let batchSize = 65536
+    public static let accumulate = 65536
+    public static let keepCheckpoints = 10_000
+    public static let stepSizeEpochs = 1_000_000
+  }
+
+  /// Checks ranges and combinations; the message names the flag. Every float must be finite.
   public func validate() throws {
     func check(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingError(message) } }
-    try check(batchSize >= 2, "--batch-size must be at least 2 (a contrastive batch needs negatives)")
-    try check(accumulate >= 1, "--accumulate must be at least 1")
-    try check(epochs >= 1, "--epochs must be at least 1")
-    try check(maxSteps.map { $0 >= 1 } ?? true, "--max-steps must be at least 1")
-    try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
-    try check(loraRank >= 1 || method != .lora, "--lora-rank must be at least 1 (got \(loraRank))")
-    try check(loraAlpha > 0 || method != .lora, "--lora-alpha must be positive")
-    try check((0..<1).contains(loraDropout), "--lora-dropout must be in [0, 1)")
-    try check(!towers.isEmpty && towers.allSatisfy { ["vision", "text"].contains($0) }, "--towers takes vision, text or vision,text")
-    try check(freeze.allSatisfy { ["vision", "text"].contains($0) }, "--freeze takes vision and/or text")
-    try check(betas.count == 2 && betas.allSatisfy { (0..<1).contains($0) }, "--betas takes two numbers in [0, 1)")
+    func finite(_ value: Double, _ flag: String) throws { try check(value.isFinite, "\(flag) must be a finite number, got \(value)") }
+    for (value, flag) in [(learningRate, "--lr"), (eps, "--eps"), (weightDecay, "--weight-decay"), (momentum, "--momentum"),
+                          (gamma, "--gamma"), (loraAlpha, "--lora-alpha"), (loraDropout, "--lora-dropout")] {
+      try finite(value, flag)
+    }
+    if let gradientClip { try finite(gradientClip, "--grad-clip") }
+    for b in betas { try finite(b, "--betas") }
+    for c in cropScale { try finite(c, "--crop-scale") }
+    try check((2...Limits.batchSize).contains(batchSize), "--batch-size must be at least 2 (a contrastive batch needs negatives) and at most \(Limits.batchSize), got \(batchSize)")
+    try check((1...Limits.accumulate).contains(accumulate), "--accumulate must be in 1...\(Limits.accumulate), got \(accumulate)")
+    try check((1...Limits.epochs).contains(epochs), "--epochs must be in 1...\(Limits.epochs), got \(epochs)")
+    try check(maxSteps.map { (1...Limits.steps).contains($0) } ?? true, "--max-steps must be in 1...\(Limits.steps), got \(maxSteps ?? 0)")
+    try check(learningRate > 0, "--lr must be positive, got \(learningRate)")
+    try check(eps > 0, "--eps must be positive, got \(eps)")
+    try check(weightDecay >= 0, "--weight-decay must be at least 0, got \(weightDecay)")
+    try check(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got \(momentum)")
+    try check(method != .lora || (1...Limits.loraRank).contains(loraRank), "--lora-rank must be in 1...\(Limits.loraRank), got \(loraRank)")
+    try check(loraAlpha > 0 || method != .lora, "--lora-alpha must be positive, got \(loraAlpha)")
+    try check((0..<1).contains(loraDropout), "--lora-dropout must be in [0, 1), got \(loraDropout)")
+    try check(loraTargetRegex != nil || (!loraTargets.isEmpty && loraTargets.allSatisfy { !$0.isEmpty }),
+              "--lora-targets takes comma-separated module names, got '\(loraTargets.joined(separator: ","))'")
+    if let loraTargetRegex {
+      try check(!loraTargetRegex.isEmpty && (try? NSRegularExpression(pattern: loraTargetRegex)) != nil,
+                "--lora-targets '\(loraTargetRegex)' is not a valid regex")
+    }
+    try check(!towers.isEmpty && towers.allSatisfy { ["vision", "text"].contains($0) } && Set(towers).count == towers.count,
+              "--towers takes vision, text or vision,text (each once), got '\(towers.joined(separator: ","))'")
+    try check(freeze.allSatisfy { ["vision", "text"].contains($0) } && Set(freeze).count == freeze.count,
+              "--freeze takes vision and/or text (each once), got '\(freeze.joined(separator: ","))'")
+    try check(betas.count == 2 && betas.allSatisfy { (0..<1).contains($0) }, "--betas takes two numbers in [0, 1), got \(betas)")
     try check(cropScale.count == 2 && cropScale[0] > 0 && cropScale[0] <= cropScale[1] && cropScale[1] <= 1,
-              "--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1")
-    try check(saveEvery >= 1 && keepCheckpoints >= 1, "--save-every and --keep-checkpoints must be at least 1")
-    try check(evalEvery.map { $0 >= 1 } ?? true, "--eval-every must be at least 1")
-    try check(warmupSteps >= 0 && stepSizeEpochs >= 1 && gamma > 0, "--warmup-steps ≥ 0, --step-size ≥ 1, --gamma > 0")
-    try check(gradientClip.map { $0 > 0 } ?? true, "--grad-clip must be positive")
+              "--crop-scale takes MIN,MAX with 0 < MIN ≤ MAX ≤ 1, got \(cropScale)")
+    try check(saveEvery >= 1, "--save-every must be at least 1, got \(saveEvery)")
+    try check((1...Limits.keepCheckpoints).contains(keepCheckpoints), "--keep-checkpoints must be in 1...\(Limits.keepCheckpoints), got \(keepCheckpoints)")
+    try check(evalEvery.map { $0 >= 1 } ?? true, "--eval-every must be at least 1, got \(evalEvery ?? 0)")
+    try check((0...Limits.steps).contains(warmupSteps), "--warmup-steps must be in 0...\(Limits.steps), got \(warmupSteps)")
+    try check((1...Limits.stepSizeEpochs).contains(stepSizeEpochs), "--step-size must be in 1...\(Limits.stepSizeEpochs), got \(stepSizeEpochs)")
+    try check(gamma > 0, "--gamma must be positive, got \(gamma)")
+    try check(gradientClip.map { $0 > 0 } ?? true, "--grad-clip must be positive, got \(gradientClip ?? 0)")
+    for (path, flag) in [(model, "--model"), (data, "--data"), (output, "--output")] {
+      try check(!path.isEmpty, "\(flag) is empty")
+    }
+    try check(!trainSplit.isEmpty && valSplit.map { !$0.isEmpty } ?? true, "--train-split and --val-split must not be empty")
+  }
+
+  /// These options with `model`, `data`, `imageRoot`, `initialAdapter` and `output` made absolute
+  /// (against the working directory), so a run's config.json resumes from anywhere.
+  /// These options with the process's compute settings filled in where unset.
+  public func withComputeRecorded() -> TrainingOptions {
+    var o = self
+    o.threads = o.threads ?? ComputeContext.threads
+    o.computeBackend = o.computeBackend ?? ComputeContext.backend
+    return o
+  }
+
+  public func withAbsolutePaths() -> TrainingOptions {
+    func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+    var o = self
+    o.model = absolute(model); o.data = absolute(data); o.output = absolute(output)
+    o.imageRoot = imageRoot.map(absolute); o.initialAdapter = initialAdapter.map(absolute)
+    return o
   }
 }

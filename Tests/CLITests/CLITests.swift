@@ -88,7 +88,7 @@ struct CLITests {
     let dir = data.deletingLastPathComponent()
     let images = try pipeline.imageFeatures(["image_0.png", "image_1.png", "image_2.jpg", "image_3.jpg"].map { dir.appendingPathComponent($0) })
     let texts = try pipeline.textFeatures(["a photo of a cat", "a cat, sitting", "Two DOGS", "a red square", "the sky at night"])
-    let expected = RetrievalMetrics.compute(imageEmbeds: images, textEmbeds: texts, textToImage: [0, 0, 1, 2, 3])
+    let expected = try RetrievalMetrics.compute(imageEmbeds: images, textEmbeds: texts, textToImage: [0, 0, 1, 2, 3])
     #expect(abs(i2t["R@1"]! - expected.imageToText.r1) < 1e-9 && abs(t2i["R@1"]! - expected.textToImage.r1) < 1e-9)
     #expect(i2t["R@5"] == 100 && t2i["R@5"] == 100)  // 4 images, 5 texts: everything is in the top 5
     #expect(abs((json["mean_cosine"] as! Double) - expected.meanCosine) < 1e-6)
@@ -118,7 +118,7 @@ struct CLITests {
     let images = try pipeline.imageFeatures(
       ["data/jpeg_file/image_2.jpg", "data/jpeg_file/image_3.jpg", "data/png_file/image_0.png", "data/png_file/image_1.png"]
         .map { root.appendingPathComponent($0) })
-    let expected = ZeroShot.evaluate(imageEmbeds: images, classifier: ZeroShot.classifier(perClass), labels: [0, 0, 1, 1])
+    let expected = try ZeroShot.evaluate(imageEmbeds: images, classifier: try ZeroShot.classifier(perClass), labels: [0, 0, 1, 1])
     #expect(abs((json["acc1"] as! Double) - expected.acc1) < 1e-9)
     #expect(abs((json["mean_per_class_recall"] as! Double) - expected.meanPerClassRecall) < 1e-9)
   }

@@ -25,12 +25,17 @@ struct DemoCLITests {
     let res = try results(out)
     let before = scores(res, "before"), after = scores(res, "after")
     let chance = res["chance_R@1"] as! Double
-    // 50 shifted test images (chance 2%). Measured with seed 0 (release build): R@1 (mean of both
-    // directions) 10.4 → 12.8, mean recall 28.4 → 36.3, loss 4.98 → 2.76.
-    #expect(before.r1 > 3 * chance, "before R@1 \(before.r1) vs chance \(chance)")
-    #expect(after.r1 > before.r1, "R@1 \(before.r1) → \(after.r1)")
-    #expect(after.meanRecall >= before.meanRecall + 5, "mean recall \(before.meanRecall) → \(after.meanRecall)")
-    #expect(after.loss < before.loss - 1, "loss \(before.loss) → \(after.loss)")
+    // 50 shifted test images (chance 2%). Measured (release and debug alike), R@1 as the mean of both
+    // directions / mean recall (R@1/5/10 both ways) / loss / mean cosine, before → after:
+    //   seed 0, OpenBLAS Cooperlake kernels: 10.4 → 19.4 / 28.3 → 40.8 / 5.10 → 2.56 / 0.51 → 0.69
+    //   seed 0, Haswell kernels (OPENBLAS_CORETYPE=Haswell): 10.4 → 20.8 / 28.3 → 41.9 / 5.10 → 2.55
+    //   seed 1, either kernels: 11.8 → 16.8 (16.6) / 30.8 → 42.4 (42.3) / 6.81 → 2.63 (2.62) / 0.36 → 0.68
+    // Each bound below is about half the smallest change measured over those runs, so one image more or
+    // less (2 points of image→text R@1) or another kernel set cannot flip it.
+    #expect(before.r1 > 2.5 * chance, "before R@1 \(before.r1) vs chance \(chance)")  // measured ≥ 5.2×
+    #expect(after.r1 >= before.r1 + 2.5, "R@1 \(before.r1) → \(after.r1)")  // measured +4.8 … +10.4
+    #expect(after.meanRecall >= before.meanRecall + 5, "mean recall \(before.meanRecall) → \(after.meanRecall)")  // +11.5 … +13.6
+    #expect(after.loss < before.loss - 1.2, "loss \(before.loss) → \(after.loss)")  // −2.54 … −4.19
     let zeroShot = (res["after"] as! [String: Any])["zero_shot"] as? [String: Any]
     #expect(zeroShot != nil && (res["zero_shot_classes"] as? [String])?.count == 6)
 

@@ -102,7 +102,7 @@ struct ModelInputCLITests {
     let s = try Scratch("image-folder")
     let image = s.root.appendingPathComponent("photo.png")
     try FileManager.default.createDirectory(at: image, withIntermediateDirectories: false)
-    try s.expectFailure(s.embedImages([image]), mentions: ["\(image.path): is a folder, not a file"])
+    try s.expectFailure(s.embedImages([image]), mentions: ["\(image.path): is a folder, not an image file"])
   }
 
   @Test func duplicateKeyInTheCheckpointHeaderIsRefused() throws {

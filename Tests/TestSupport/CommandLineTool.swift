@@ -8,8 +8,12 @@ public enum CommandLineTool {
     public var stderr: String
   }
 
-  /// `.build/<config>/cliptune`.
+  /// `$CLIPTUNE_EXECUTABLE` when set (CI runs the CLI tests against the release binary that way),
+  /// else `.build/<config>/cliptune` beside the test bundle.
   public static var executable: URL {
+    if let path = ProcessInfo.processInfo.environment["CLIPTUNE_EXECUTABLE"], !path.isEmpty {
+      return URL(fileURLWithPath: path)
+    }
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     // Under `swift test` argv[0] is the .xctest bundle (a file on Linux, a folder on macOS).
     while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("cliptune").path), dir.path != "/" {

@@ -70,6 +70,10 @@ public enum SyntheticDataset {
     return String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".png"
   }
 
+  /// Most images and largest side `write` accepts (bounds that keep counts and buffers sane).
+  public static let maximumImages = 1_000_000
+  public static let maximumImageSize = 4096
+
   /// Writes the dataset into `directory` (created if missing). The folder must be new, empty, or
   /// an earlier output of this generator (which is replaced: its `dataset.json` goes first, stale
   /// images are removed, and the new `dataset.json` is written last, atomically).
@@ -82,8 +86,11 @@ public enum SyntheticDataset {
     guard options.imageCount >= minimumImages else {
       throw DatasetError(file: path, message: "need at least \(minimumImages) images, got \(options.imageCount)")
     }
-    guard options.imageSize >= minimumImageSize else {
-      throw DatasetError(file: path, message: "image size must be at least \(minimumImageSize) pixels, got \(options.imageSize)")
+    guard options.imageCount <= maximumImages else {
+      throw DatasetError(file: path, message: "at most \(maximumImages) images, got \(options.imageCount)")
+    }
+    guard (minimumImageSize...maximumImageSize).contains(options.imageSize) else {
+      throw DatasetError(file: path, message: "image size must be \(minimumImageSize) to \(maximumImageSize) pixels, got \(options.imageSize)")
     }
     try SyntheticOutputFolder.prepare(directory)
     let imagesDir = directory.appendingPathComponent("images")

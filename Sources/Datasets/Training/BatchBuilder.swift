@@ -69,6 +69,10 @@ final class BatchBuilder: @unchecked Sendable {
             let sample = rows[k]
             do {
               let image = try ImageDecoder.decode(contentsOf: items[sample.item].image)
+              if case .none = pipeline.transform,
+                 let problem = pipeline.preprocessor.sizeProblem(height: image.height, width: image.width) {
+                throw ImageError(file: items[sample.item].image.path, kind: .tooLarge, detail: problem)
+              }
               var rng = SeedMixer.rng(planner.seed, .augment, position.epoch, sample.item, sample.caption)
               pipeline.write(image, rng: &rng, into: UnsafeMutableBufferPointer(start: pxBase + k * per, count: per))
             } catch {

@@ -95,6 +95,19 @@ final class Prefetcher: @unchecked Sendable {
     }
   }
 
+  /// Waits until `count` finished batches are ready ahead of the consumer, the producer has
+  /// stopped, or `timeout` seconds pass; returns how many are ready (what prefetching achieved,
+  /// observed without timing anything).
+  func waitForReady(_ count: Int, timeout: Double) -> Int {
+    condition.lock()
+    defer { condition.unlock() }
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while ready.count < count && threadRunning && !paused {
+      if !condition.wait(until: deadline) { break }
+    }
+    return ready.count
+  }
+
   /// Forgets prefetched batches; the producer continues from `position`.
   func move(to position: TrainingBatchPosition) {
     condition.lock()

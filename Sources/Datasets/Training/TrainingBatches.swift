@@ -57,16 +57,18 @@ public final class TrainingBatches {
   ///   preprocessor gives no fixed image size.
   public init(dataset: RetrievalDataset, tokenizer: CLIPTokenizer, preprocessor: ImagePreprocessor,
               options: TrainingBatchOptions) throws {
-    precondition(options.batchSize > 0, "batch size must be positive, got \(options.batchSize)")
-    precondition(options.prefetch >= 0, "prefetch must be non-negative, got \(options.prefetch)")
-    precondition(options.contextLength >= 2, "context length must be at least 2, got \(options.contextLength)")
+    guard options.batchSize > 0 else { throw TrainingBatchError("batch size must be positive, got \(options.batchSize)") }
+    guard options.prefetch >= 0 else { throw TrainingBatchError("prefetch must be non-negative, got \(options.prefetch)") }
+    guard options.contextLength >= 2 else { throw TrainingBatchError("context length must be at least 2, got \(options.contextLength)") }
+    guard options.batchesPerEpochMultiple > 0 else {
+      throw TrainingBatchError("batchesPerEpochMultiple must be positive, got \(options.batchesPerEpochMultiple)")
+    }
     let pipeline = TrainingImagePipeline(preprocessor: preprocessor, transform: options.transform)
     guard let size = pipeline.outputSize else {
       throw TrainingBatchError("the image preprocessor gives no fixed size (shortest-edge resize without a center crop); batches need one")
     }
     let planner = EpochPlanner(captionCounts: dataset.items.map(\.captions.count), seed: options.seed,
                                shuffle: options.shuffle, captions: options.captions)
-    precondition(options.batchesPerEpochMultiple > 0, "batchesPerEpochMultiple must be positive, got \(options.batchesPerEpochMultiple)")
     let multiple = options.batchesPerEpochMultiple
     let batches = EpochPlanner.steps(samples: planner.count, batchSize: options.batchSize, dropLast: options.dropLast)
     let steps = batches / multiple * multiple
@@ -144,6 +146,12 @@ public final class TrainingBatches {
 
   /// Stops background work now and waits for it to end; afterwards ``next()`` throws
   /// `CancellationError` (``batch(at:)`` still works). Dropping the object does the same.
+  /// Waits (at most `timeout` seconds) until `count` batches are prefetched ahead of the
+  /// consumer; returns how many are ready (0 without prefetching).
+  func waitForPrefetched(_ count: Int, timeout: Double) -> Int {
+    prefetcher?.waitForReady(count, timeout: timeout) ?? 0
+  }
+
   public func close() {
     closed = true
     prefetcher?.stop()

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Checkpoint folders under `<run>/checkpoints/`, written so that a crash or a full disk never
 /// damages the last good one: files go into a hidden temporary folder, which is renamed to
@@ -47,10 +48,36 @@ public struct CheckpointStore {
     return all().last
   }
 
+  /// The newest complete checkpoint, if any, refusing a `latest` pointer that is not a regular
+  /// file, is oversized, or names anything but a `step-NNNNNNNN` folder of this store (a pointer
+  /// like `../../elsewhere` is an error, not a path to follow).
+  public func latestChecked() throws -> URL? {
+    let pointer = folder.appendingPathComponent("latest")
+    guard InputFile.kind(pointer.path) != nil else { return all().last }
+    let data: Data
+    do { data = try InputFile.read(pointer.path, what: "checkpoint pointer", limit: 4096) } catch let error as InputFileError {
+      throw TrainingError(file: error.file, error.message)
+    }
+    let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard Self.isCheckpointName(name) else {
+      throw TrainingError(file: pointer.path, "names '\(name.prefix(80))', not a checkpoint folder step-NNNNNNNN")
+    }
+    let url = folder.appendingPathComponent(name)
+    guard InputFile.kind(url.path) == .directory else { return all().last }
+    return url
+  }
+
+  /// `step-` followed by at least 8 digits.
+  static func isCheckpointName(_ name: String) -> Bool {
+    guard name.hasPrefix("step-") else { return false }
+    let digits = name.dropFirst(5)
+    return digits.count >= 8 && digits.count <= 12 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+  }
+
   /// Complete checkpoints, oldest first.
   public func all() -> [URL] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-    return names.filter { $0.hasPrefix("step-") }.sorted().map { folder.appendingPathComponent($0) }
+    return names.filter { Self.isCheckpointName($0) && InputFile.kind(folder.appendingPathComponent($0).path) == .directory }.sorted().map { folder.appendingPathComponent($0) }
   }
 
   private func prune() {

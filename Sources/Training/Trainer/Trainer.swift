@@ -46,42 +46,84 @@ public final class Trainer {
   /// Features of the latest evaluation (for the report's heat map and examples).
   var lastFeatures: Validation.Features?
 
-  /// Starts a new run in `options.output` (which must not hold a run already).
+  /// Starts a new run in `options.output`, which must be new or empty (a `.lock` alone does not
+  /// count). Every option, the model and the data are checked before the folder is created, so a
+  /// refused run leaves nothing behind. Paths are stored absolute in config.json, so `--resume`
+  /// works from any working directory. The folder stays locked (`RunLock`) for this process's life.
   public convenience init(options: TrainingOptions) throws {
+    let options = options.withAbsolutePaths().withComputeRecorded()
+    try options.validate()
     let folder = URL(fileURLWithPath: options.output)
-    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) {
-      throw TrainingError(file: folder.path, "already holds a run; use --resume \(folder.path) to continue it, or choose another --output")
+    try Self.checkNewRunFolder(folder)
+    let setup = try TrainingSetup(options)
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+      throw TrainingError(file: folder.path, "cannot create the run folder: \(error.localizedDescription)")
     }
-    try self.init(options: options, folder: folder)
+    try RunLock.acquire(folder)
+    try Self.checkNewRunFolder(folder)  // again, under the lock
+    try self.init(setup: setup, folder: folder)
     try Self.writeConfig(options, to: folder)
   }
 
+  /// Refuses a `--output` that is a file or device, that holds a run, or that holds anything else.
+  static func checkNewRunFolder(_ folder: URL) throws {
+    let state: OutputPath.FolderState
+    do { state = try OutputPath.folderState(folder.path, ignoring: [RunLock.fileName]) } catch let error as OutputPathError {
+      throw TrainingError(file: error.file, error.message)
+    }
+    guard case .nonEmpty(let names) = state else { return }
+    let config = folder.appendingPathComponent("config.json")
+    if names.contains("config.json"), let data = try? InputFile.read(config.path, what: "run config", limit: 16 << 20),
+       (try? JSONDecoder().decode(TrainingOptions.self, from: data)) != nil {
+      throw TrainingError(file: folder.path, "already holds a run; use --resume \(folder.path) to continue it, or choose another --output")
+    }
+    throw TrainingError(file: folder.path, "is not empty and is not a cliptune run folder (found \(OutputPath.listing(names))); choose a new or empty --output")
+  }
+
+  /// The compute settings a run folder's config.json recorded (nil fields for runs written before
+  /// they were recorded, or when the config cannot be read; `resume` reports the latter).
+  public static func recordedCompute(_ folder: URL) -> (threads: Int?, backend: String?) {
+    let url = folder.appendingPathComponent("config.json")
+    guard let data = try? InputFile.read(url.path, what: "run config", limit: 16 << 20),
+          let options = try? JSONDecoder().decode(TrainingOptions.self, from: data) else { return (nil, nil) }
+    return (options.threads, options.computeBackend)
+  }
+
   /// Continues the run in `folder` from its latest checkpoint (or from the start if it has none),
-  /// with the settings in its `config.json`.
+  /// with the settings in its `config.json`. Every field of the checkpoint is checked against the
+  /// run's settings and tensors before it is used.
   public static func resume(_ folder: URL) throws -> Trainer {
+    guard InputFile.kind(folder.path) == .directory else {
+      throw TrainingError(file: folder.path, "no such run folder")
+    }
     let configURL = folder.appendingPathComponent("config.json")
-    guard let data = try? Data(contentsOf: configURL) else {
+    guard InputFile.kind(configURL.path) != nil else {
       throw TrainingError(file: configURL.path, "no run to resume here (config.json is missing)")
+    }
+    try RunLock.acquire(folder)
+    let data: Data
+    do { data = try InputFile.read(configURL.path, what: "run config", limit: 16 << 20) } catch let error as InputFileError {
+      throw TrainingError(file: error.file, error.message)
     }
     let options: TrainingOptions
     do { options = try JSONDecoder().decode(TrainingOptions.self, from: data) } catch {
       throw TrainingError(file: configURL.path, "not a ClipTune run config: \(error)")
     }
-    let trainer = try Trainer(options: options, folder: folder)
-    if let checkpoint = trainer.checkpoints.latest() { try trainer.restore(from: checkpoint) }
+    do { try options.validate() } catch let error as TrainingError {
+      throw TrainingError(file: configURL.path, "holds a setting out of range: \(error.message)")
+    }
+    let trainer = try Trainer(setup: try TrainingSetup(options), folder: folder)
+    if let checkpoint = try trainer.checkpoints.latestChecked() { try trainer.restore(from: checkpoint) }
     // The truncation replaces the file, so the log is reopened on the new one.
     try MetricsLog.truncate(trainer.metrics.url, keepingThroughStep: trainer.step)
     trainer.metrics = try MetricsLog(url: trainer.metrics.url)
     return trainer
   }
 
-  private init(options: TrainingOptions, folder: URL) throws {
-    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-      throw TrainingError(file: folder.path, "cannot create the run folder: \(error.localizedDescription)")
-    }
-    setup = try TrainingSetup(options)
+  private init(setup: TrainingSetup, folder: URL) throws {
+    self.setup = setup
     runFolder = folder
-    checkpoints = CheckpointStore(folder: folder.appendingPathComponent("checkpoints"), keep: options.keepCheckpoints)
+    checkpoints = CheckpointStore(folder: folder.appendingPathComponent("checkpoints"), keep: setup.options.keepCheckpoints)
     metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"))
   }
 
@@ -170,6 +212,8 @@ public final class Trainer {
       return url
     }
     let url = runFolder.appendingPathComponent("model")
+    // A model/ left by an earlier finish of this run (resumed again) is this run's own.
+    if FileManager.default.fileExists(atPath: url.path) { try? FileManager.default.removeItem(at: url) }
     try MergedCheckpoint.write(model, to: url, copyingFrom: URL(fileURLWithPath: options.model))
     return url
   }

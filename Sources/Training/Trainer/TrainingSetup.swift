@@ -27,6 +27,7 @@ final class TrainingSetup {
     let modelDir = URL(fileURLWithPath: options.model)
     pipeline = try CLIPPipeline.load(modelDirectory: modelDir)
     let model = pipeline.model
+    try options.checkLoRA(against: model)
     switch options.method {
     case .lora:
       if let initial = options.initialAdapter {
@@ -48,6 +49,7 @@ final class TrainingSetup {
     let imageRoot = options.imageRoot.map { URL(fileURLWithPath: $0) }
     let train = try RetrievalDataset.load(dataURL, imageRoot: imageRoot, split: options.trainSplit)
     validation = try options.valSplit.map { try RetrievalDataset.load(dataURL, imageRoot: imageRoot, split: $0) }
+    try validation?.checkHasCaptions(file: dataURL, split: options.valSplit)
     let batchOptions = TrainingBatchOptions(
       batchSize: options.batchSize, seed: options.seed, shuffle: options.shuffle,
       captions: Self.captionSampling(options.captions), dropLast: true,
@@ -62,7 +64,15 @@ final class TrainingSetup {
     }
     // Whole accumulation groups per epoch (the stream drops the rest of each epoch).
     stepsPerEpoch = batches.stepsPerEpoch / options.accumulate
-    totalSteps = options.maxSteps ?? options.epochs * stepsPerEpoch
+    if let maxSteps = options.maxSteps {
+      totalSteps = maxSteps
+    } else {
+      let (product, overflow) = options.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
+      guard !overflow, product <= TrainingOptions.Limits.steps else {
+        throw TrainingError("--epochs \(options.epochs) × \(stepsPerEpoch) steps per epoch is over the limit of \(TrainingOptions.Limits.steps) optimiser steps; lower --epochs or set --max-steps")
+      }
+      totalSteps = product
+    }
 
     let lr = Float(options.learningRate)
     let decays = options.decayAll == true ? WeightDecay.all : WeightDecay.openCLIP

@@ -40,7 +40,7 @@ public enum Validation {
       images = try pipeline.imageFeatures(dataset.items.map(\.image))
       texts = try pipeline.textFeatures(dataset.texts)
       textToImage = dataset.textToImage
-      retrieval = RetrievalMetrics.compute(imageEmbeds: images, textEmbeds: texts, textToImage: textToImage)
+      retrieval = try RetrievalMetrics.compute(imageEmbeds: images, textEmbeds: texts, textToImage: textToImage)
     }
 
     /// Index of each image's first caption (images without captions are skipped).

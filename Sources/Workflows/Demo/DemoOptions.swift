@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Everything `cliptune demo` does, resolved. Two flows share it:
 /// - **synthetic** (no `model`): synthesise `base` and `shifted` captioned-shapes data, pretrain a
@@ -66,13 +67,20 @@ public struct DemoOptions: Codable, Equatable, Sendable {
     func check(_ ok: Bool, _ message: String) throws { if !ok { throw DemoError(message) } }
     try check((model == nil) == (data == nil), "--model and --data go together (both for your own data, neither for the synthetic demo)")
     try check(imageRoot == nil || data != nil, "--image-root needs --data")
-    try check(baseImages >= 100 && shiftedImages >= 100, "--base-images and --shifted-images must be at least 100")
-    try check(imageSize >= 32 && imageSize % scratch.patchSize == 0, "--image-size must be at least 32 and a multiple of the patch size \(scratch.patchSize)")
-    try check(pretrainSteps >= 1 && adaptEpochs >= 1, "--pretrain-steps and --adapt-epochs must be at least 1")
-    try check(pretrainBatchSize >= 2 && adaptBatchSize >= 2, "batch sizes must be at least 2")
-    try check(pretrainLearningRate > 0 && adaptLearningRate > 0, "learning rates must be positive")
-    try check(loraRank >= 1 && loraAlpha > 0, "--lora-rank must be at least 1 and --lora-alpha positive")
-    try check(exampleCount >= 0, "--examples must be at least 0")
+    try check((100...1_000_000).contains(baseImages) && (100...1_000_000).contains(shiftedImages),
+              "--base-images and --shifted-images must be in 100...1000000")
+    try check((32...256).contains(imageSize) && imageSize % scratch.patchSize == 0,
+              "--image-size must be in 32...256 (the scratch model's attention grows with its fourth power) and a multiple of the patch size \(scratch.patchSize)")
+    try check((1...TrainingOptions.Limits.steps).contains(pretrainSteps), "--pretrain-steps must be in 1...\(TrainingOptions.Limits.steps)")
+    try check((1...TrainingOptions.Limits.epochs).contains(adaptEpochs), "--adapt-epochs must be in 1...\(TrainingOptions.Limits.epochs)")
+    try check((2...TrainingOptions.Limits.batchSize).contains(pretrainBatchSize) && (2...TrainingOptions.Limits.batchSize).contains(adaptBatchSize),
+              "--batch-size must be in 2...\(TrainingOptions.Limits.batchSize)")
+    try check(pretrainLearningRate.isFinite && pretrainLearningRate > 0, "--pretrain-lr must be a positive number")
+    try check(adaptLearningRate.isFinite && adaptLearningRate > 0, "--adapt-lr must be a positive number")
+    try check((1...TrainingOptions.Limits.loraRank).contains(loraRank), "--lora-rank must be in 1...\(TrainingOptions.Limits.loraRank)")
+    try check(loraAlpha.isFinite && loraAlpha > 0, "--lora-alpha must be a positive number")
+    try check((0...1000).contains(exampleCount), "--examples must be in 0...1000")
+    try check(!output.isEmpty, "--output is empty")
   }
 }
 

@@ -46,7 +46,7 @@ public struct DomainEvaluation: Sendable {
           try pipeline.textFeatures(labels.templates.map { ZeroShot.fill($0, with: name) })
         }
         let images = Tensor.concatenate(kept.map { features.images.rows($0.0..<($0.0 + 1)) })
-        zeroShot = ZeroShot.evaluate(imageEmbeds: images, classifier: ZeroShot.classifier(classEmbeds), labels: kept.map(\.1))
+        zeroShot = try ZeroShot.evaluate(imageEmbeds: images, classifier: try ZeroShot.classifier(classEmbeds), labels: kept.map(\.1))
       }
     }
     return DomainEvaluation(retrieval: features.retrieval, loss: loss, zeroShot: zeroShot, zeroShotImages: counted,

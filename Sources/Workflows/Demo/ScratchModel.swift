@@ -11,10 +11,10 @@ enum ScratchModel {
   /// Writes the folder; the same arguments give the same files.
   static func write(to directory: URL, shape: ScratchModelShape, imageSize: Int, captions: [String], seed: UInt64) throws {
     let bpe = BPETrainer().train(captions)
-    try bpe.write(to: directory)
     let config = config(shape, imageSize: imageSize, vocabularySize: bpe.tokens.count)
     let model = CLIPModel.randomlyInitialized(config, seed: seed)
-    try MergedCheckpoint.write(model, to: directory)
+    try MergedCheckpoint.write(model, to: directory)   // creates the folder whole; it must be new or empty
+    try bpe.write(to: directory)
     try writePreprocessorConfig(imageSize: imageSize, to: directory.appendingPathComponent("preprocessor_config.json"))
   }
 

@@ -32,11 +32,14 @@ struct BenchEmbed: ParsableCommand {
     guard Set(what.split(separator: ",").map(String.init)).isSubset(of: ["images", "texts"]) else {
       throw ValidationError("--what takes images, texts or images,texts")
     }
-    guard batch > 0, textLen >= 2, steps > 0 else { throw ValidationError("--batch, --steps must be positive and --text-len at least 2") }
+    guard (1...65536).contains(batch), (2...65536).contains(textLen), (1...1000).contains(steps) else {
+      throw ValidationError("--batch must be in 1...65536, --steps in 1...1000 and --text-len in 2...65536")
+    }
   }
 
   func run() throws {
     compute.apply()
+    if let output { try OutputPath.checkFile(output) }  // before minutes of timing
     let clip: CLIPModel
     if let model {
       clip = try CLIPModel.load(directory: URL(fileURLWithPath: model))
@@ -46,6 +49,9 @@ struct BenchEmbed: ParsableCommand {
     let c = clip.config
     guard textLen <= c.text.maxPositionEmbeddings else {
       throw ValidationError("--text-len \(textLen) exceeds the model's context length \(c.text.maxPositionEmbeddings)")
+    }
+    guard c.text.vocabSize > 2 else {
+      throw ValidationError("the model's vocabulary has \(c.text.vocabSize) tokens; random texts need more than 2")
     }
     let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
     func best(_ body: () throws -> Void) rethrows -> Double {

@@ -23,11 +23,15 @@ struct BenchTrain: ParsableCommand {
 
   func validate() throws {
     guard CLIPConfig.preset(config) != nil else { throw ValidationError("unknown --config '\(config)' (b32, b16, l14)") }
-    guard batch >= 2, textLen >= 2, steps > 0 else { throw ValidationError("--batch ≥ 2, --text-len ≥ 2, --steps > 0") }
+    guard (2...65536).contains(batch), (2...65536).contains(textLen), (1...1000).contains(steps) else {
+      throw ValidationError("--batch must be in 2...65536, --text-len in 2...65536, --steps in 1...1000")
+    }
+    guard loraDropout.isFinite, (0..<1).contains(loraDropout) else { throw ValidationError("--lora-dropout must be in [0, 1), got \(loraDropout)") }
   }
 
   func run() throws {
     compute.apply()
+    if let output { try OutputPath.checkFile(output) }  // before minutes of timing
     let c = CLIPConfig.preset(config)!
     let model = BenchInputs.randomModel(c)
     let trainable: [Parameter]

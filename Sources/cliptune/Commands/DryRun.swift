@@ -11,6 +11,7 @@ enum DryRun {
     let model = CLIPModel(config)  // shapes are all a count needs
     switch o.method {
     case .lora:
+      try o.checkLoRA(against: model)
       let adapter = try LoRA.apply(o.loraConfig, to: model, seed: o.seed)
       Swift.print(adapter.trainableSummary())
     case .full:

@@ -21,11 +21,18 @@ struct Embed: ParsableCommand {
     guard !images.isEmpty || imageList != nil || texts != nil else {
       throw ValidationError("nothing to embed: give --images, --image-list and/or --texts")
     }
+    try InferenceLimits.check(model)
   }
 
   func run() throws {
     compute.apply()
+    var inputs = InputFiles.modelInputs(model)
+    if let texts { inputs.append(.init(texts, role: "the --texts file")) }
+    if let imageList { inputs.append(.init(imageList, role: "the --image-list file")) }
+    try OutputPath.checkFile(output, inputs: inputs)
     let imageURLs = try InputFiles.images(images, list: imageList)
+    inputs += imageURLs.map { .init($0.path, role: "an input image") }
+    try OutputPath.checkFile(output, inputs: inputs)
     let lines = try texts.map { try InputFiles.lines($0, what: "texts") }
     let pipeline = try model.load()
     var tensors: [(name: String, tensor: Tensor)] = []
@@ -37,6 +44,7 @@ struct Embed: ParsableCommand {
       let bar = ProgressBar("texts ", total: lines.count, unit: "txt")
       tensors.append(("text_embeds", try pipeline.textFeatures(lines, batchSize: model.batchSize, progress: bar.update)))
     }
+    try OutputPath.checkFile(output, inputs: inputs)
     try SafeTensorsWriter.write(tensors, metadata: ["model": model.model, "producer": "cliptune embed"],
                                 to: URL(fileURLWithPath: output))
     let summary = tensors.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ")

@@ -13,7 +13,9 @@ struct Tokenize: ParsableCommand {
   @Option(help: "Truncate to this many tokens, end token kept last.") var contextLength: Int = 77
 
   func validate() throws {
-    guard contextLength >= 2 else { throw ValidationError("--context-length must be at least 2 (start and end tokens)") }
+    guard (2...65536).contains(contextLength) else {
+      throw ValidationError("--context-length must be in 2...65536 (at least the start and end tokens), got \(contextLength)")
+    }
   }
 
   func run() throws {

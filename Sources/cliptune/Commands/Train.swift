@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensors
 import Training
 
 /// `cliptune train`: contrastive fine-tuning (LoRA or full) into a run folder.
@@ -91,7 +92,7 @@ struct Train: ParsableCommand {
     return o
   }
 
-  private func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+  private func list(_ s: String) -> [String] { s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
   private func numbers(_ s: String, _ flag: String) throws -> [Double] {
     let parts = list(s)
     let values = parts.compactMap(Double.init)
@@ -100,12 +101,21 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
-    compute.apply()
     let trainer: Trainer
     if let resume {
+      // The run's own thread count unless --threads says otherwise: exact resume needs the same.
+      let recorded = Trainer.recordedCompute(URL(fileURLWithPath: resume))
+      ComputeContext.configure(threads: compute.threads ?? recorded.threads)
+      if let was = recorded.threads, was != ComputeContext.threads {
+        warn("the run computed with \(was) threads and resumes with \(ComputeContext.threads); results may differ in the last bits from an uninterrupted run")
+      }
+      if let was = recorded.backend, was != ComputeContext.backend {
+        warn("the run computed with \(was) and resumes with \(ComputeContext.backend); results may differ in the last bits from an uninterrupted run")
+      }
       trainer = try Trainer.resume(URL(fileURLWithPath: resume))
       FileHandle.standardError.write(Data("resuming \(resume) at step \(trainer.step) of \(trainer.totalSteps)\n".utf8))
     } else {
+      compute.apply()
       let o = try options()
       if dryRun {
         try DryRun.print(o)
@@ -123,4 +133,9 @@ struct Train: ParsableCommand {
     print("weights: \(summary.output.path)")
     print("report:  \(summary.report.path)")
   }
+}
+
+/// A warning on stderr.
+private func warn(_ message: String) {
+  FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
 }

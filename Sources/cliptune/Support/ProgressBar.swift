@@ -30,7 +30,7 @@ final class ProgressBar {
     let elapsed = now.timeIntervalSince(start)
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
     let eta = rate > 0 ? Double(total - done) / rate : 0
-    let width = 24, filled = min(width, width * done / max(total, 1))
+    let width = 24, filled = max(0, min(width, Int(Double(width) * Double(done) / Double(max(total, 1)))))
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
     let line = "\(label) \(bar) \(done)/\(total)  " + (detail.isEmpty ? "\(String(format: "%.1f", rate)) \(unit)/s  " : detail + "  ")
       + (done >= total ? "in \(Self.clock(elapsed))" : "ETA \(Self.clock(eta))")
@@ -38,6 +38,7 @@ final class ProgressBar {
   }
 
   static func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0, seconds < 1e9 else { return "--:--" }
     let s = Int(seconds.rounded())
     return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
   }
