@@ -2,7 +2,7 @@
 SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test test-release-cli demo tour bench fixtures clean
+.PHONY: deps build release test test-release-cli demo tour bench fixtures fuzz clean
 
 ## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
 deps:
@@ -20,6 +20,13 @@ release: deps
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+
+## fuzz: build the libFuzzer targets in Fuzz/ and run each FUZZ_SECONDS (default 60) on a copy of
+## its seed corpus; fails on any crash. One target: make fuzz TARGET=png FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 60
+TARGET ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Scripts/fuzz.sh $(TARGET)
 
 ## test-release-cli: the CLI tests again, against the release binary (CI runs this after `make test`)
 test-release-cli: release

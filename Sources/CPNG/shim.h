@@ -25,6 +25,8 @@ typedef struct cliptune_png {
   const unsigned char *data;
   size_t size;
   size_t position;
+  size_t readable; /* bytes libpng may read: up to the first chunk that runs past the end */
+  char cut[96];    /* why readable < size, for the truncation message */
   png_bytepp rows;
   char message[256];
 } cliptune_png;
@@ -42,7 +44,8 @@ static inline void cliptune_png_warning(png_structp png, png_const_charp message
 
 static inline void cliptune_png_read(png_structp png, png_bytep out, size_t count) {
   cliptune_png *ctx = (cliptune_png *)png_get_io_ptr(png);
-  if (count > ctx->size - ctx->position) {
+  if (count > ctx->readable - ctx->position) {
+    if (ctx->cut[0] != 0) png_error(png, ctx->cut);
     png_error(png, "image file is truncated");
   }
   memcpy(out, ctx->data + ctx->position, count);
@@ -63,6 +66,33 @@ static inline void cliptune_png_destroy(cliptune_png *ctx) {
 }
 
 /**
+ * libpng allocates a whole chunk from its declared length before reading it (and only warns when
+ * the length is over its limit): an 84-byte file declaring a 1 GB zTXt made it malloc 1 GB (found
+ * by fuzzing). So libpng is shown the data only up to the first chunk whose data runs past the
+ * end of the file; reading that chunk's header then fails as "truncated", which is what reading
+ * its data would have done, without the allocation.
+ */
+static inline void cliptune_png_limit_to_whole_chunks(cliptune_png *ctx) {
+  size_t pos = 8; /* after the signature */
+  ctx->readable = ctx->size;
+  ctx->cut[0] = 0;
+  while (pos <= ctx->size && ctx->size - pos >= 8) {
+    const unsigned char *p = ctx->data + pos;
+    size_t length = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | (size_t)p[3];
+    size_t left = ctx->size - pos - 8;
+    if (length > left) {
+      char type[5] = {0};
+      for (int i = 0; i < 4; i++) type[i] = (p[4 + i] >= 0x20 && p[4 + i] < 0x7f) ? (char)p[4 + i] : '?';
+      snprintf(ctx->cut, sizeof ctx->cut, "image file is truncated: chunk '%s' declares %zu bytes, %zu follow",
+               type, length, left);
+      ctx->readable = pos;
+      return;
+    }
+    pos += 12 + length; /* header, data, CRC */
+  }
+}
+
+/**
  * Reads signature and chunks up to the first IDAT of the PNG in data[0..<size] (which must
  * outlive ctx). Returns 0 and the IHDR fields, or -1.
  */
@@ -72,6 +102,7 @@ static inline int cliptune_png_read_header(cliptune_png *ctx, const unsigned cha
   ctx->data = data;
   ctx->size = size;
   ctx->position = 0;
+  cliptune_png_limit_to_whole_chunks(ctx);
   ctx->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, cliptune_png_error,
                                     cliptune_png_warning);
   if (ctx->png == NULL) {

@@ -129,7 +129,7 @@ enum PNGDecoder {
     }
     let truncated = message.contains("truncated") || message.contains("Not enough image data")
     return ImageError(file: name, kind: truncated ? .truncated : .corrupt,
-                      detail: truncated ? "image file is truncated" + (message.contains("image file is truncated") ? "" : " (\(message))")
+                      detail: truncated ? (message.hasPrefix("image file is truncated") ? message : "image file is truncated (\(message))")
                                  : "invalid PNG: \(message)")
   }
 }

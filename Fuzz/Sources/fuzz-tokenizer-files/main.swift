@@ -1,0 +1,23 @@
+import Foundation
+import Preprocessing
+import FuzzSupport
+
+/// `vocab.json` and `merges.txt`: the input is split at its first NUL byte (vocab before, merges
+/// after); a tokenizer that loads then encodes and decodes a fixed text.
+private let vocab = FuzzInputFile(name: "vocab.json")
+private let merges = FuzzInputFile(name: "merges.txt")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+  let bytes = UnsafeBufferPointer(start: data, count: size)
+  let cut = bytes.firstIndex(of: 0) ?? size
+  vocab.write(bytes[..<cut])
+  merges.write(bytes[min(cut + 1, size)...])
+  guard let tokenizer = try? CLIPTokenizer(vocabJSON: vocab.url, merges: merges.url) else { return 0 }
+  let ids = tokenizer.encode("a photo of a cat, 2 dogs! <|endoftext|> élan", contextLength: 77)
+  _ = tokenizer.decode(ids)
+  _ = tokenizer.decode(ids, skipSpecialTokens: true)
+  return 0
+}
+
+runFuzzer(fuzz)
