@@ -8,7 +8,10 @@ let checked: [SwiftSetting] = []
 /// LayerNorm, activations, vector ops), whose sizes are checked once at entry by the layers that
 /// call them. With checks, their index arithmetic stops vectorising (docs/reliability.md, "Checked
 /// builds", has the measurements).
-let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+/// Debug builds optimise them too (`-O`, checks kept), so the test suite's training runs take
+/// seconds instead of minutes; everything else stays unoptimised and debuggable.
+let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                               .unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
   name: "ClipTune",
