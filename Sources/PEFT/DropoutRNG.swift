@@ -57,50 +57,8 @@ public final class DropoutRNG: @unchecked Sendable, Codable {
   /// first. The two may be the same buffer when not accumulating.
   public static func apply(startingAt state: State, p: Float, from source: UnsafePointer<Float>,
                            to destination: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool = false) {
-    precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
-    guard count > 0 else { return }
-    let keep = 1 / (1 - p)
-    let threshold = UInt16(min(65535, (Double(p) * 65536).rounded()))  // drop when a 16-bit draw < p·2¹⁶
-    let key = state.seed &* 0x9E37_79B9_7F4A_7C15, base = state.counter >> 2
-    let pointers = UnsafeSendable((source, destination))
-    @inline(__always) func draw(_ m: Int) -> UInt64 {
-      var z = key &+ (base &+ UInt64(m)) &* 0xD1B5_4A32_D192_ED03
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    let whole = count / 4
-    Parallel.forEach(whole, grain: 4096) { range in
-      let (x, out) = pointers.pointer
-      @inline(__always) func scale(_ z: UInt64, _ lane: UInt64) -> Float {
-        UInt16(truncatingIfNeeded: z >> (16 * lane)) < threshold ? 0 : keep
-      }
-      if accumulate {
-        for m in range {
-          let z = draw(m), k = 4 * m
-          out[k] += x[k] * scale(z, 0)
-          out[k + 1] += x[k + 1] * scale(z, 1)
-          out[k + 2] += x[k + 2] * scale(z, 2)
-          out[k + 3] += x[k + 3] * scale(z, 3)
-        }
-      } else {
-        for m in range {  // four lanes written out: ~2.5× faster than a lane loop here
-          let z = draw(m), k = 4 * m
-          out[k] = x[k] * scale(z, 0)
-          out[k + 1] = x[k + 1] * scale(z, 1)
-          out[k + 2] = x[k + 2] * scale(z, 2)
-          out[k + 3] = x[k + 3] * scale(z, 3)
-        }
-      }
-    }
-    if whole * 4 < count {
-      let z = draw(whole)
-      for lane in 0..<(count - whole * 4) {
-        let k = whole * 4 + lane
-        let value = source[k] * (UInt16(truncatingIfNeeded: z >> (16 * UInt64(lane))) < threshold ? 0 : keep)
-        destination[k] = accumulate ? destination[k] + value : value
-      }
-    }
+    DropoutKernel.apply(seed: state.seed, counter: state.counter, p: p, from: source, to: destination,
+                        count: count, accumulate: accumulate)
   }
 
   private enum CodingKeys: String, CodingKey { case state }
