@@ -23,6 +23,11 @@ public final class CLIPModel: ParameterContainer {
   public var visualProjection: LinearLayer  // vision hidden → projection_dim, no bias
   public var textProjection: LinearLayer    // text hidden → projection_dim, no bias
   public let logitScale: Parameter          // [] (scalar), log of the softmax temperature's inverse
+  /// Modules applied to the projected image features, in order ([B, D] → [B, D]), such as
+  /// CLIP-Adapter's residual adapter. Empty for a plain CLIP.
+  public var imageFeatureModules: [SequenceModule] = []
+  /// Modules applied to the projected text features, in order.
+  public var textFeatureModules: [SequenceModule] = []
 
   /// A model with every weight zero (LayerNorm γ = 1) and logit scale `logit_scale_init_value`.
   public init(_ config: CLIPConfig) {
@@ -34,8 +39,19 @@ public final class CLIPModel: ParameterContainer {
     logitScale = Parameter("logit_scale", Tensor(shape: [], data: [Float(config.logitScaleInitValue)]))
   }
 
+  /// The model's own parameters (HF names; any inserted into the towers last in each), then
+  /// those of the feature modules.
   public var parameters: [Parameter] {
     vision.parameters + visualProjection.parameters + text.parameters + textProjection.parameters + [logitScale]
+      + imageFeatureModules.flatMap(\.parameters) + textFeatureModules.flatMap(\.parameters)
+  }
+
+  /// The parameters `load` reads and `MergedCheckpoint` writes: the HF checkpoint's own, without
+  /// those of inserted or feature modules (which methods save themselves).
+  public var checkpointParameters: [Parameter] {
+    let added = Set((vision.insertions.values.flatMap(\.parameters) + imageFeatureModules.flatMap(\.parameters)
+                       + textFeatureModules.flatMap(\.parameters)).map(ObjectIdentifier.init))
+    return parameters.filter { !added.contains(ObjectIdentifier($0)) }
   }
 
   /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`)
@@ -91,7 +107,7 @@ public final class CLIPModel: ParameterContainer {
                           warn: (String) -> Void = CLIPModel.warnOnStandardError) throws {
     var missing: [String] = []
     var nonfinite: [(name: String, count: Int)] = []
-    for p in parameters {
+    for p in checkpointParameters {
       guard source.contains(p.name) else { missing.append(p.name); continue }
       var t = try source.tensor(p.name)
       if p.name == "logit_scale" && t.count == 1 { t = t.reshaped([]) }
@@ -114,36 +130,74 @@ public final class CLIPModel: ParameterContainer {
     }
   }
 
-  /// Projected image features before L2 normalisation (`get_image_features`).
-  /// pixels: [B, channels, S, S] → [B, projection_dim]. With `training`, keeps what
-  /// `backwardImageFeatures` needs (one training forward per backward).
+  /// Projected image features before L2 normalisation (`get_image_features`), then the image
+  /// feature modules. pixels: [B, channels, S, S] → [B, projection_dim]. With `training`, keeps
+  /// what `backwardImageFeatures` needs (one training forward per backward).
   public func imageFeatures(_ pixels: Tensor, training: Bool = false) throws -> Tensor {
     let v = config.vision
     guard pixels.rank == 4, pixels.shape[1] == v.numChannels, pixels.shape[2] == v.imageSize, pixels.shape[3] == v.imageSize else {
       throw CLIPError(file: "", "pixel values have shape \(pixels.shape); the model takes [B, \(v.numChannels), \(v.imageSize), \(v.imageSize)]")
     }
-    return visualProjection.forward(vision.forward(pixels, training: training), training: training)
+    let projected = visualProjection.forward(vision.forward(pixels, training: training), training: training)
+    return Self.apply(imageFeatureModules, to: projected, training: training)
   }
 
   /// grad: [B, projection_dim], d(loss)/d(image features) → gradients in every trainable parameter.
   public func backwardImageFeatures(_ grad: Tensor) {
-    if let dPooled = visualProjection.backward(grad, inputGradient: vision.hasTrainableParameters) {
-      vision.backward(dPooled)
-    }
+    let towerTrains = vision.hasTrainableParameters
+    guard let dProjected = Self.backward(imageFeatureModules, grad, below: towerTrains || visualProjection.hasTrainableParameters),
+          let dPooled = visualProjection.backward(dProjected, inputGradient: towerTrains) else { return }
+    vision.backward(dPooled)
   }
 
-  /// grad: [B, projection_dim], d(loss)/d(text features) → gradients in every trainable parameter.
-  public func backwardTextFeatures(_ grad: Tensor) {
-    if let dPooled = textProjection.backward(grad, inputGradient: text.hasTrainableParameters) {
-      text.backward(dPooled)
-    }
+  /// grad: [B, projection_dim], d(loss)/d(text features) → gradients in every trainable parameter;
+  /// returns d(loss)/d(token embeddings) when the forward was `textFeatures(tokenEmbeddings:…,
+  /// inputGradient: true)`, else nil.
+  @discardableResult
+  public func backwardTextFeatures(_ grad: Tensor) -> Tensor? {
+    let towerTrains = text.hasTrainableParameters || textInputGradient
+    guard let dProjected = Self.backward(textFeatureModules, grad, below: towerTrains || textProjection.hasTrainableParameters),
+          let dPooled = textProjection.backward(dProjected, inputGradient: towerTrains) else { return nil }
+    return text.backward(dPooled)
   }
 
-  /// Projected text features before L2 normalisation (`get_text_features`).
-  /// ids: B token sequences (with start/end tokens, unpadded) → [B, projection_dim]. With
-  /// `training`, keeps what `backwardTextFeatures` needs.
+  /// Projected text features before L2 normalisation (`get_text_features`), then the text
+  /// feature modules. ids: B token sequences (with start/end tokens, unpadded) → [B, projection_dim].
+  /// With `training`, keeps what `backwardTextFeatures` needs.
   public func textFeatures(_ ids: [[Int]], training: Bool = false) throws -> Tensor {
     try text.validate(ids)
-    return textProjection.forward(text.forward(ids, training: training), training: training)
+    textInputGradient = false
+    let projected = textProjection.forward(text.forward(ids, training: training), training: training)
+    return Self.apply(textFeatureModules, to: projected, training: training)
+  }
+
+  /// Text features from token embeddings instead of ids (see `CLIPTextTower.forward(tokenEmbeddings:…)`):
+  /// tokenEmbeds [B, T, C_text], pooledAt [B] → [B, projection_dim]. With `training` and
+  /// `inputGradient`, `backwardTextFeatures` returns d(loss)/d(tokenEmbeds).
+  public func textFeatures(tokenEmbeddings tokenEmbeds: Tensor, pooledAt: [Int], training: Bool = false,
+                           inputGradient: Bool = false) throws -> Tensor {
+    textInputGradient = training && inputGradient
+    let pooled = try text.forward(tokenEmbeddings: tokenEmbeds, pooledAt: pooledAt, training: training,
+                                  inputGradient: inputGradient)
+    return Self.apply(textFeatureModules, to: textProjection.forward(pooled, training: training), training: training)
+  }
+
+  /// Whether the latest text training forward asked for the gradient of its token embeddings.
+  private var textInputGradient = false
+
+  private static func apply(_ modules: [SequenceModule], to x: Tensor, training: Bool) -> Tensor {
+    modules.reduce(x) { $1.forward($0, training: training) }
+  }
+
+  /// Backward through `modules` (last first); the gradient below the first is asked for only
+  /// when `below` trains. nil when nothing below needs a gradient.
+  private static func backward(_ modules: [SequenceModule], _ grad: Tensor, below: Bool) -> Tensor? {
+    var dy = grad
+    for i in stride(from: modules.count - 1, through: 0, by: -1) {
+      let needed = below || modules[..<i].contains { $0.hasTrainableParameters }
+      guard let dx = modules[i].backward(dy, inputGradient: needed) else { return nil }
+      dy = dx
+    }
+    return dy
   }
 }

@@ -9,8 +9,9 @@ public final class CLIPTextTower: ParameterContainer {
   public let positionEmbedding: Embedding  // [maxPositions, C]
   public let blocks: [TransformerBlock]
   public let finalLayerNorm: LayerNorm
-  /// Training-forward state: batch, padded length, pooled positions, lowest block that runs backward.
-  private var cache: (batch: Int, tokens: Int, pooled: [Int], lowestBlock: Int)?
+  /// Training-forward state: batch, padded length, pooled positions, lowest block that runs
+  /// backward, whether the tokens came from ids, whether the input gradient is wanted.
+  private var cache: (batch: Int, tokens: Int, pooled: [Int], lowestBlock: Int, fromIDs: Bool, inputGradient: Bool)?
 
   public init(_ config: CLIPTextConfig) {
     self.config = config
@@ -62,10 +63,41 @@ public final class CLIPTextTower: ParameterContainer {
   /// `backward` needs; frozen layers below run as in inference.
   public func forward(_ batch: [[Int]], training: Bool = false, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
     let b = batch.count, t = batch.map(\.count).max() ?? 0, c = config.hiddenSize
-    let embeddingsTrain = tokenEmbedding.hasTrainableParameters || positionEmbedding.hasTrainableParameters
-    let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
     let padded = batch.flatMap { $0 + Array(repeating: config.eosTokenId == 2 ? 0 : config.eosTokenId, count: t - $0.count) }
-    var x = tokenEmbedding.forward(padded, training: training).reshaped([b, t, c])  // [B, T, C]
+    let tokens = tokenEmbedding.forward(padded, training: training).reshaped([b, t, c])  // [B, T, C]
+    return encode(tokens, pooledAt: batch.map(poolingIndex), training: training, inputGradient: false,
+                  fromIDs: true, hiddenStates: hiddenStates)
+  }
+
+  /// Token embeddings given directly instead of ids (learned prompt contexts, as in CoOp):
+  /// tokenEmbeds: [B, T, C], the rows `token_embedding` would give, before position embeddings;
+  /// pooledAt: the position pooled in each sequence (its end-of-text token) → pooled features [B, C].
+  /// With `training` and `inputGradient`, `backward` returns d(loss)/d(tokenEmbeds).
+  /// Throws when the shapes do not fit the model or a pooled position is outside its sequence.
+  public func forward(tokenEmbeddings tokenEmbeds: Tensor, pooledAt: [Int], training: Bool = false,
+                      inputGradient: Bool = false) throws -> Tensor {
+    guard tokenEmbeds.rank == 3, tokenEmbeds.shape[2] == config.hiddenSize, tokenEmbeds.shape[1] > 0 else {
+      throw CLIPError(file: "", "token embeddings have shape \(tokenEmbeds.shape); the text tower takes [B, T, \(config.hiddenSize)]")
+    }
+    let b = tokenEmbeds.shape[0], t = tokenEmbeds.shape[1]
+    guard t <= config.maxPositionEmbeddings else {
+      throw CLIPError(file: "", "\(t) tokens; the text tower takes at most \(config.maxPositionEmbeddings)")
+    }
+    guard pooledAt.count == b, pooledAt.allSatisfy({ (0..<t).contains($0) }) else {
+      throw CLIPError(file: "", "pooled positions \(pooledAt.prefix(8)) do not fit \(b) sequences of \(t) tokens")
+    }
+    return encode(tokenEmbeds, pooledAt: pooledAt, training: training, inputGradient: inputGradient, fromIDs: false,
+                  hiddenStates: nil)
+  }
+
+  /// tokens [B, T, C] + position embeddings → blocks → pooled rows → `final_layer_norm`.
+  private func encode(_ tokens: Tensor, pooledAt at: [Int], training: Bool, inputGradient: Bool, fromIDs: Bool,
+                      hiddenStates: ((Tensor) -> Void)?) -> Tensor {
+    let b = tokens.shape[0], t = tokens.shape[1], c = config.hiddenSize
+    let embeddingsTrain = (fromIDs && tokenEmbedding.hasTrainableParameters) || positionEmbedding.hasTrainableParameters
+      || inputGradient
+    let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
+    var x = tokens
     let positions = positionEmbedding.forward(Array(0..<t), training: training)     // [T, C]
     for i in 0..<b {
       for j in 0..<(t * c) { x.data[i * t * c + j] += positions.data[j] }
@@ -76,30 +108,37 @@ public final class CLIPTextTower: ParameterContainer {
       hiddenStates?(x)
     }
     var pooled = Tensor(zeros: [b, c])
-    let at = batch.map(poolingIndex)
     for i in 0..<b {
       for j in 0..<c { pooled.data[i * c + j] = x.data[(i * t + at[i]) * c + j] }
     }
-    cache = training ? (b, t, at, lowest) : nil
+    cache = training ? (b, t, at, lowest, fromIDs, inputGradient) : nil
     return finalLayerNorm.forward(pooled, training: training)  // LayerNorm is per-token, so pooling first is exact
   }
 
-  /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter.
-  public func backward(_ dPooled: Tensor) {
-    guard let (b, t, at, lowest) = cache else { preconditionFailure("text tower: backward without a training forward") }
+  /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter;
+  /// returns d(loss)/d(token embeddings) [B, T, C] when the forward took embeddings with
+  /// `inputGradient`, else nil.
+  @discardableResult
+  public func backward(_ dPooled: Tensor) -> Tensor? {
+    guard let (b, t, at, lowest, fromIDs, inputGradient) = cache else {
+      preconditionFailure("text tower: backward without a training forward")
+    }
     cache = nil
     let c = config.hiddenSize
-    guard let dPool = finalLayerNorm.backward(dPooled, inputGradient: lowest < blocks.count) else { return }
+    guard let dPool = finalLayerNorm.backward(dPooled, inputGradient: lowest < blocks.count) else { return nil }
     var dx = Tensor(zeros: [b, t, c])  // only each text's pooled token reaches the output
     for i in 0..<b { for j in 0..<c { dx.data[(i * t + at[i]) * c + j] = dPool.data[i * c + j] } }
     for i in stride(from: blocks.count - 1, through: max(lowest, 0), by: -1) {
-      guard let next = blocks[i].backward(dx, inputGradient: i > lowest) else { return }
+      guard let next = blocks[i].backward(dx, inputGradient: i > lowest) else { return nil }
       dx = next
     }
-    guard lowest < 0 else { return }
-    tokenEmbedding.backward(dx.reshaped([b * t, c]))
-    var dPositions = Tensor(zeros: [t, c])
-    for i in 0..<b { for k in 0..<(t * c) { dPositions.data[k] += dx.data[i * t * c + k] } }
-    positionEmbedding.backward(dPositions)
+    guard lowest < 0 else { return nil }
+    if fromIDs { tokenEmbedding.backward(dx.reshaped([b * t, c])) }
+    if positionEmbedding.weight.trainable {
+      var dPositions = Tensor(zeros: [t, c])
+      for i in 0..<b { for k in 0..<(t * c) { dPositions.data[k] += dx.data[i * t * c + k] } }
+      positionEmbedding.backward(dPositions)
+    }
+    return inputGradient ? dx : nil
   }
 }

@@ -12,9 +12,12 @@ public final class CLIPVisionTower: ParameterContainer {
   public let preLayerNorm: LayerNorm
   public let blocks: [TransformerBlock]
   public let postLayerNorm: LayerNorm
-  /// Training-forward state: im2col columns (for the patch-weight gradient), batch size, and the
-  /// index of the lowest block that runs backward.
-  private var cache: (columns: Tensor?, batch: Int, lowestBlock: Int)?
+  /// Modules run on the token sequence before block `i` (index 0: right after `pre_layrnorm`),
+  /// such as visual prompts. Empty for a plain CLIP.
+  public private(set) var insertions: [Int: SequenceModule] = [:]
+  /// Training-forward state: im2col columns (for the patch-weight gradient), batch size, token
+  /// count after the last stage, the index of the lowest stage that runs backward, the stages.
+  private var cache: (columns: Tensor?, batch: Int, tokens: Int, lowestStage: Int, stages: [SequenceModule])?
 
   public init(_ config: CLIPVisionConfig) {
     self.config = config
@@ -32,15 +35,38 @@ public final class CLIPVisionTower: ParameterContainer {
     postLayerNorm = LayerNorm("vision_model.post_layernorm", dim: c, eps: eps)
   }
 
+  /// The model's own parameters (HF names), then those of inserted modules, block by block.
   public var parameters: [Parameter] {
     [classEmbedding, patchEmbedding] + positionEmbedding.parameters + preLayerNorm.parameters
       + blocks.flatMap(\.parameters) + postLayerNorm.parameters
+      + insertions.keys.sorted().flatMap { insertions[$0]!.parameters }
   }
 
-  /// True when the embeddings or `pre_layrnorm` train, so backward must reach below block 0.
+  /// What the token sequence passes through after the embeddings, in order: `pre_layrnorm`, then
+  /// for each block any module inserted before it and the block itself.
+  public var stages: [SequenceModule] {
+    var stages: [SequenceModule] = [preLayerNorm]
+    for (i, block) in blocks.enumerated() {
+      if let inserted = insertions[i] { stages.append(inserted) }
+      stages.append(block)
+    }
+    return stages
+  }
+
+  /// Runs `module` on the token sequence right before block `index` (0 = after `pre_layrnorm`),
+  /// replacing any module inserted there. It may change the number of tokens but keeps token 0
+  /// (CLS) in place.
+  public func insert(_ module: SequenceModule, beforeBlock index: Int) {
+    precondition(blocks.indices.contains(index), "vision tower: no block \(index) to insert before")
+    insertions[index] = module
+  }
+
+  /// Removes every inserted module.
+  public func removeInsertions() { insertions = [:] }
+
+  /// True when the patch, class or position embeddings train, so backward must reach them.
   var embeddingsTrain: Bool {
     classEmbedding.trainable || patchEmbedding.trainable || positionEmbedding.hasTrainableParameters
-      || preLayerNorm.hasTrainableParameters
   }
 
   /// pixels: [B, channels, S, S] → token embeddings before `pre_layrnorm`: [B, 1 + g², C]
@@ -96,20 +122,23 @@ public final class CLIPVisionTower: ParameterContainer {
   /// `hiddenStates`, when given, receives the input of every block and the last block's output
   /// (what transformers returns as `hidden_states`).
   ///
-  /// With `training`, layers from the lowest one that has trainable parameters upwards keep what
-  /// `backward` needs; frozen layers below run as in inference.
+  /// The token sequence after `pre_layrnorm` passes through `stages`: any module inserted before
+  /// a block (`insert(_:beforeBlock:)`, e.g. visual prompts), then the block. With `training`,
+  /// stages from the lowest one that has trainable parameters upwards keep what `backward` needs;
+  /// frozen stages below run as in inference. Token 0 (CLS) is pooled whatever the sequence length.
   public func forward(_ pixels: Tensor, training: Bool = false, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
-    let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
+    let stages = self.stages
+    let lowest = embeddingsTrain ? -1 : (stages.firstIndex { $0.hasTrainableParameters } ?? stages.count)
     var columns: Tensor?
     let keep = training && patchEmbedding.trainable ? { columns = $0 } : nil as ((Tensor) -> Void)?
-    var x = preLayerNorm.forward(embed(pixels, keepColumns: keep), training: training && lowest < 0)  // [B, T, C]
-    hiddenStates?(x)
-    for (i, block) in blocks.enumerated() {
-      x = block.forward(x, training: training && i >= lowest)
-      hiddenStates?(x)
+    var x = embed(pixels, keepColumns: keep)  // [B, 1 + g², C]
+    for (s, stage) in stages.enumerated() {
+      if stage is TransformerBlock { hiddenStates?(x) }
+      x = stage.forward(x, training: training && s >= lowest)
     }
-    cache = training ? (columns, pixels.shape[0], lowest) : nil
+    hiddenStates?(x)
     let b = x.shape[0], t = x.shape[1], c = x.shape[2]
+    cache = training ? (columns, b, t, lowest, stages) : nil
     var cls = Tensor(zeros: [b, c])
     for i in 0..<b {
       for j in 0..<c { cls.data[i * c + j] = x.data[i * t * c + j] }
@@ -119,33 +148,34 @@ public final class CLIPVisionTower: ParameterContainer {
 
   /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter.
   public func backward(_ dPooled: Tensor) {
-    guard let (columns, b, lowest) = cache else { preconditionFailure("vision tower: backward without a training forward") }
+    guard let (columns, b, t, lowest, stages) = cache else { preconditionFailure("vision tower: backward without a training forward") }
     cache = nil
-    let c = config.hiddenSize, t = config.tokenCount
-    let needBlocks = lowest < blocks.count
-    guard let dCLS = postLayerNorm.backward(dPooled, inputGradient: needBlocks) else { return }
+    let c = config.hiddenSize
+    guard let dCLS = postLayerNorm.backward(dPooled, inputGradient: lowest < stages.count) else { return }
     var dx = Tensor(zeros: [b, t, c])  // only the CLS token reaches the pooled output
     for i in 0..<b { for j in 0..<c { dx.data[i * t * c + j] = dCLS.data[i * c + j] } }
-    for i in stride(from: blocks.count - 1, through: max(lowest, 0), by: -1) {
-      guard let next = blocks[i].backward(dx, inputGradient: i > lowest) else { return }
+    for s in stride(from: stages.count - 1, through: max(lowest, 0), by: -1) {
+      guard let next = stages[s].backward(dx, inputGradient: s > lowest) else { return }
       dx = next
     }
-    guard lowest < 0, let dEmbed = preLayerNorm.backward(dx, inputGradient: true) else { return }  // [B, T, C]
+    guard lowest < 0 else { return }
+    let dEmbed = dx  // [B, 1 + g², C], the gradient of the embeddings before `pre_layrnorm`
+    let t0 = dEmbed.shape[1]
     if classEmbedding.trainable {
-      classEmbedding.accumulateGradient { g in for i in 0..<b { for j in 0..<c { g[j] += dEmbed.data[i * t * c + j] } } }
+      classEmbedding.accumulateGradient { g in for i in 0..<b { for j in 0..<c { g[j] += dEmbed.data[i * t0 * c + j] } } }
     }
     if positionEmbedding.weight.trainable {
       positionEmbedding.weight.accumulateGradient { g in
-        for i in 0..<b { for k in 0..<(t * c) { g[k] += dEmbed.data[i * t * c + k] } }
+        for i in 0..<b { for k in 0..<(t0 * c) { g[k] += dEmbed.data[i * t0 * c + k] } }
       }
     }
     if patchEmbedding.trainable, let columns {
       // dW [C, patchLen] += dPatchesᵀ [C, B·g²] · columns [B·g², patchLen]
-      var dPatches = Tensor(uninitialized: [b * (t - 1), c])
+      var dPatches = Tensor(uninitialized: [b * (t0 - 1), c])
       for i in 0..<b {
-        for k in 0..<((t - 1) * c) { dPatches.data[i * (t - 1) * c + k] = dEmbed.data[i * t * c + c + k] }
+        for k in 0..<((t0 - 1) * c) { dPatches.data[i * (t0 - 1) * c + k] = dEmbed.data[i * t0 * c + c + k] }
       }
-      let patchLen = columns.shape[1], rows = b * (t - 1)
+      let patchLen = columns.shape[1], rows = b * (t0 - 1)
       dPatches.data.withUnsafeBufferPointer { dp in
         columns.data.withUnsafeBufferPointer { cp in
           patchEmbedding.writeOrAccumulateGradient { g, beta in

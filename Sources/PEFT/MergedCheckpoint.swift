@@ -56,7 +56,7 @@ public enum MergedCheckpoint {
     }
     do {
       try model.config.write(to: temporary.appendingPathComponent("config.json"))
-      try SafeTensorsWriter.write(model.parameters.map { ($0.name, $0.value) }, metadata: ["format": "pt"],
+      try SafeTensorsWriter.write(model.checkpointParameters.map { ($0.name, $0.value) }, metadata: ["format": "pt"],
                                   to: temporary.appendingPathComponent("model.safetensors"))
       if let base = baseDirectory {
         for name in companionFiles {
