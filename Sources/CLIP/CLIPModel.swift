@@ -182,6 +182,32 @@ public final class CLIPModel: ParameterContainer {
     return Self.apply(textFeatureModules, to: textProjection.forward(pooled, training: training), training: training)
   }
 
+  /// The image feature modules alone, on projected features computed earlier by the frozen model
+  /// (a feature cache): [B, projection_dim] → [B, projection_dim]. `backwardImageFeatures` then
+  /// stops below the modules (the tower must be frozen; it has no forward to go back through).
+  public func imageFeatures(projected: Tensor, training: Bool = false) -> Tensor {
+    Self.apply(imageFeatureModules, to: projected, training: training)
+  }
+
+  /// The text feature modules alone, on projected text features computed earlier (see
+  /// `imageFeatures(projected:training:)`).
+  public func textFeatures(projected: Tensor, training: Bool = false) -> Tensor {
+    textInputGradient = false
+    return Self.apply(textFeatureModules, to: projected, training: training)
+  }
+
+  /// True when anything from the vision tower to the last image feature module trains.
+  public var imageSideTrains: Bool {
+    vision.hasTrainableParameters || visualProjection.hasTrainableParameters
+      || imageFeatureModules.contains { $0.hasTrainableParameters }
+  }
+
+  /// True when anything from the text tower to the last text feature module trains.
+  public var textSideTrains: Bool {
+    text.hasTrainableParameters || textProjection.hasTrainableParameters
+      || textFeatureModules.contains { $0.hasTrainableParameters }
+  }
+
   /// Whether the latest text training forward asked for the gradient of its token embeddings.
   private var textInputGradient = false
 

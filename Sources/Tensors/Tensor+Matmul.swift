@@ -40,4 +40,20 @@ extension Tensor {
     }
     return out
   }
+
+  /// `selfᵀ · other` for `self`: [K, M] and `other`: [K, N] → [M, N].
+  public func transposedMatmul(_ other: Tensor) -> Tensor {
+    precondition(rank == 2 && other.rank == 2 && shape[0] == other.shape[0], "matmul: \(shape)ᵀ · \(other.shape)")
+    let k = shape[0], m = shape[1], n = other.shape[1]
+    var out = Tensor(uninitialized: [m, n])
+    data.withUnsafeBufferPointer { a in
+      other.data.withUnsafeBufferPointer { b in
+        out.data.withUnsafeMutableBufferPointer { c in
+          BLAS.gemm(transA: true, m: m, n: n, k: k, a: a.baseAddress!, lda: m, b: b.baseAddress!, ldb: n,
+                    c: c.baseAddress!, ldc: n)
+        }
+      }
+    }
+    return out
+  }
 }
