@@ -1,11 +1,13 @@
 import Foundation
+import Tensors
 
 /// Reads ImageFolder layouts into a `ClassificationDataset`, scanning through `ImageFolderDataset`.
 enum ClassificationImageFolder {
-  /// The split folders of the split layout; `train` must be present for the layout to apply.
-  static let splits = ["train", "val", "test"]
-
   static func load(_ root: URL, classNamesFile: URL?) throws -> ClassificationDataset {
+    if isUnfinishedSynthOutput(root) {
+      throw DatasetError(file: root.appendingPathComponent(SyntheticClassification.markerFile).path,
+                         message: "marks an unfinished cliptune synth output (the run stopped before the end); run synth again")
+    }
     let trainFolder = root.appendingPathComponent("train")
     guard ImageFolderDataset.isDirectory(trainFolder) else {
       // A plain ImageFolder: every class folder is training data.
@@ -13,7 +15,7 @@ enum ClassificationImageFolder {
       return ClassificationDataset(classNames: plain.classNames, train: plain.samples.map(sample), root: root, format: .imageFolder)
     }
     let entries = try ImageFolderDataset.entries(of: root, fail: { DatasetError(file: root.path, message: $0) })
-    if let stray = entries.first(where: { ImageFolderDataset.isDirectory($0) && !splits.contains($0.lastPathComponent) }) {
+    if let stray = entries.first(where: { ImageFolderDataset.isDirectory($0) && !ClassificationSplits.names.contains($0.lastPathComponent) }) {
       throw DatasetError(file: root.path, message: "has a train/ folder, so it is read as train/, val/ and test/ split folders, "
                          + "but it also holds the folder '\(stray.lastPathComponent)' (move class folders into train/)")
     }
@@ -35,6 +37,18 @@ enum ClassificationImageFolder {
     }
     return ClassificationDataset(classNames: train.classNames, train: train.samples.map(sample),
                                  val: try split("val"), test: try split("test"), root: root, format: .imageFolder)
+  }
+
+  /// Whether `root` holds a `synthetic.json` that `SyntheticClassification.write` left unfinished.
+  static func isUnfinishedSynthOutput(_ root: URL) -> Bool {
+    struct Marker: Decodable {
+      struct Synthetic: Decodable { let generator: String; let finished: Bool? }
+      let synthetic: Synthetic
+    }
+    let file = root.appendingPathComponent(SyntheticClassification.markerFile)
+    guard let data = try? InputFile.read(file.path, what: "marker file", limit: 1 << 20),
+          let marker = try? JSONDecoder().decode(Marker.self, from: data) else { return false }
+    return marker.synthetic.generator == SyntheticDataset.generatorName && marker.synthetic.finished == false
   }
 
   private static func sample(_ s: (image: URL, label: Int)) -> ClassificationSample {

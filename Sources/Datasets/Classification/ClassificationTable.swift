@@ -5,7 +5,6 @@ import Tensors
 enum ClassificationTable {
   /// Largest table read.
   static let maxBytes = 2_000_000_000
-  static let splits = ["train", "val", "test"]
 
   static func load(_ file: URL, classNamesFile: URL?) throws -> ClassificationDataset {
     func fail(_ message: String) -> DatasetError { DatasetError(file: file.path, message: message) }
@@ -39,7 +38,7 @@ enum ClassificationTable {
       var split = 0
       if let splitColumn {
         let value = row.fields[splitColumn].trimmingCharacters(in: .whitespaces).lowercased()
-        guard let s = splits.firstIndex(of: value) else {
+        guard let s = ClassificationSplits.names.firstIndex(of: value) else {
           throw fail("line \(row.line): split '\(row.fields[splitColumn])' is not train, val or test")
         }
         split = s
