@@ -55,6 +55,12 @@ struct FewShotSamplerTests {
       guard let e = error as? DatasetError else { return false }
       return e.file == "/data/task" && e.message.hasPrefix("class 'dog' has 3 training images, fewer than 4 shots")
     }
+    #expect { _ = try draw(.perClass(Int.max), seed: 0) } throws: { error in
+      (error as? DatasetError)?.message.hasPrefix("class 'cat' has 5 training images, fewer than \(Int.max) shots") == true
+    }
+    #expect { _ = try draw(.perClass(Int.max), seed: 0, repeat: true) } throws: { error in
+      (error as? DatasetError)?.message.hasSuffix("is over the limit of 10000000 images") == true
+    }
     #expect { _ = try draw(.perClass(0), seed: 0) } throws: { error in
       (error as? DatasetError)?.message == "shots must be at least 1, got 0"
     }

@@ -22,17 +22,19 @@ import Tensors
 public enum FewShotSampler {
   /// Mixed into the first hash ("FEWSHOT1"), so these streams differ from every other use of a seed.
   static let salt: UInt64 = 0x4645_5753_484F_5431
-  /// Most images a draw with replacement may produce (shots × classes).
+  /// Most images a draw may produce (shots × classes); checked before anything is allocated.
   public static let maximumDrawn = 10_000_000
 
   /// The draw of `shots` per class from `dataset.train` under `seed`: indices into `train`, class
   /// by class (label order) and within a class in draw order, with the record a run folder
   /// writes as `fewshot_draw.json`. Throws `DatasetError` (naming `dataset.root`) when shots is
-  /// not positive, a class has no training images, or a class has fewer than `K` without `repeat`.
+  /// not positive, a class has no training images, a class has fewer than `K` without `repeat`,
+  /// or `K` × classes is over `maximumDrawn`.
   public static func draw(from dataset: ClassificationDataset, shots: Shots, seed: UInt64,
                           repeat withReplacement: Bool = false) throws -> FewShotDraw {
     func fail(_ message: String) -> DatasetError { DatasetError(file: dataset.root.path, message: message) }
     let classCount = dataset.classNames.count
+    guard classCount > 0 else { throw fail("the dataset has no classes") }
     var members = [[Int]](repeating: [], count: classCount)
     for (i, s) in dataset.train.enumerated() {
       guard (0..<classCount).contains(s.label) else {
@@ -50,14 +52,16 @@ public enum FewShotSampler {
       indices = members.flatMap { $0 }
     case .perClass(let k):
       guard k > 0 else { throw fail("shots must be at least 1, got \(k)") }
+      if !withReplacement, let c = members.firstIndex(where: { $0.count < k }) {
+        let n = members[c].count
+        throw fail("class '\(dataset.classNames[c])' has \(n) training image\(n == 1 ? "" : "s"), fewer than \(k) shots (sample with replacement to allow it)")
+      }
       let (total, overflow) = k.multipliedReportingOverflow(by: classCount)
       guard !overflow, total <= maximumDrawn else {
         throw fail("\(k) shots × \(classCount) classes is over the limit of \(maximumDrawn) images")
       }
+      indices.reserveCapacity(total)
       for (c, images) in members.enumerated() {
-        if images.count < k && !withReplacement {
-          throw fail("class '\(dataset.classNames[c])' has \(images.count) training image\(images.count == 1 ? "" : "s"), fewer than \(k) shots (sample with replacement to allow it)")
-        }
         indices += drawClass(images, shots: k, seed: seed, classIndex: c)
       }
     }
