@@ -58,7 +58,7 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
     .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "Layers", "Tensors", "SafeTensors", "Evaluation"]),
     .testTarget(name: "WorkflowsTests", dependencies: ["TestSupport", "Workflows", "Training", "Evaluation", "Datasets", "CLIP"]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation", "PEFT"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport", "SafeTensors", "Tensors", "CLIP", "Evaluation", "PEFT", "Datasets"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -11,6 +11,8 @@ public struct ImageFolderDataset: Sendable {
   public var classNames: [String]
   /// Every image with its label, class by class.
   public var samples: [(image: URL, label: Int)]
+  /// The class folder names, indexed by label.
+  var classFolders: [String]
 
   /// Scans `root`. Classes are its subfolders sorted by name (code-point order, like Python's
   /// `sorted`; hidden folders skipped); label `i` is the `i`-th folder. A class is named after its
@@ -22,43 +24,41 @@ public struct ImageFolderDataset: Sendable {
   /// folder has no images, or the names file does not match.
   public init(root: URL, classNamesFile: URL? = nil) throws {
     func fail(_ message: String, _ file: URL = root) -> DatasetError { DatasetError(file: file.path, message: message) }
-    let folders = try Self.entries(of: root, fail: { fail($0) }).filter { Self.isDirectory($0) }
-    guard !folders.isEmpty else { throw fail("no class folders (expected one subfolder per class)") }
-
-    var samples: [(image: URL, label: Int)] = []
-    var empty: [String] = []
-    for (label, folder) in folders.enumerated() {
-      let images = try Self.entries(of: folder, fail: { fail($0, folder) }).filter {
-        Self.imageExtensions.contains($0.pathExtension.lowercased()) && !Self.isDirectory($0)
-      }
-      if images.isEmpty { empty.append(folder.lastPathComponent) }
-      samples += images.map { ($0, label) }
-    }
+    let classes = try Self.scan(root)
+    guard !classes.isEmpty else { throw fail("no class folders (expected one subfolder per class)") }
+    let empty = classes.filter { $0.images.isEmpty }.map(\.folder)
     guard empty.isEmpty else {
       throw fail("class folder\(empty.count > 1 ? "s" : "") without .jpg/.jpeg/.png images: \(empty.prefix(5).joined(separator: ", "))\(empty.count > 5 ? ", …" : "")")
     }
 
     if let classNamesFile {
-      let data: Data
-      do { data = try InputFile.read(classNamesFile.path, what: "class names file", limit: 64 << 20) } catch let error as InputFileError {
-        throw fail("cannot read class names: \(error.message)", classNamesFile)
-      }
-      guard let text = String(data: data, encoding: .utf8) else { throw fail("cannot read class names: not UTF-8 text", classNamesFile) }
-      let names = TextLines.split(text)
-        .map { $0.trimmingCharacters(in: .whitespaces) }
-        .filter { !$0.isEmpty }
-      guard names.count == folders.count else {
-        throw fail("\(names.count) class names, but \(root.path) has \(folders.count) class folders", classNamesFile)
+      let names = try ClassNamesFile.read(classNamesFile)
+      guard names.count == classes.count else {
+        throw fail("\(names.count) class names, but \(root.path) has \(classes.count) class folders", classNamesFile)
       }
       classNames = names
     } else {
-      classNames = folders.map { $0.lastPathComponent.replacingOccurrences(of: "_", with: " ") }
+      classNames = classes.map { $0.folder.replacingOccurrences(of: "_", with: " ") }
     }
-    self.samples = samples
+    classFolders = classes.map(\.folder)
+    samples = classes.enumerated().flatMap { label, c in c.images.map { (image: $0, label: label) } }
+  }
+
+  /// The class folders of `root` (non-hidden subfolders, code-point order) with their images
+  /// (files directly inside ending in .jpg/.jpeg/.png, any case, sorted by name; possibly none).
+  /// Throws `DatasetError` if `root` or a class folder is missing or cannot be listed.
+  static func scan(_ root: URL) throws -> [(folder: String, images: [URL])] {
+    let folders = try entries(of: root, fail: { DatasetError(file: root.path, message: $0) }).filter { isDirectory($0) }
+    return try folders.map { folder in
+      let images = try entries(of: folder, fail: { DatasetError(file: folder.path, message: $0) }).filter {
+        imageExtensions.contains($0.pathExtension.lowercased()) && !isDirectory($0)
+      }
+      return (folder.lastPathComponent, images)
+    }
   }
 
   /// Non-hidden entries of `folder`, sorted by name in code-point order.
-  private static func entries(of folder: URL, fail: (String) -> DatasetError) throws -> [URL] {
+  static func entries(of folder: URL, fail: (String) -> DatasetError) throws -> [URL] {
     guard isDirectory(folder) else { throw fail("not a folder (or does not exist)") }
     let names: [String]
     do {
@@ -71,7 +71,7 @@ public struct ImageFolderDataset: Sendable {
       .map { folder.appendingPathComponent($0) }
   }
 
-  private static func isDirectory(_ url: URL) -> Bool {
+  static func isDirectory(_ url: URL) -> Bool {
     var isDir: ObjCBool = false
     return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
   }

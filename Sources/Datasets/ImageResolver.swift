@@ -9,6 +9,11 @@ struct ImageResolver {
   /// How many missing images an error lists by name.
   static let listedMissing = 5
 
+  /// Looks relative paths up under each of `roots`, in order.
+  init(roots: [URL]) {
+    self.roots = roots
+  }
+
   /// `imageRoot` alone if given; otherwise the caption file's folder, then its `images/` subfolder.
   init(captionFile: URL, imageRoot: URL?) {
     if let imageRoot {
@@ -19,20 +24,22 @@ struct ImageResolver {
     }
   }
 
-  /// The resolved URL of every path, in order; throws listing the missing ones.
-  func resolve(_ paths: [String]) throws -> [URL] {
+  /// The resolved URL of every path, in order; throws listing the missing ones. With `lines`
+  /// (the 1-based line of each path in its file) messages name lines instead of image indices.
+  func resolve(_ paths: [String], lines: [Int]? = nil) throws -> [URL] {
+    func place(_ index: Int) -> String { lines.map { "line \($0[index])" } ?? "image \(index)" }
     var resolved: [URL] = []
     var missing: [String] = []
     resolved.reserveCapacity(paths.count)
     for (index, path) in paths.enumerated() {
-      guard !path.isEmpty else { throw FormatProblem("image \(index): empty image path") }
-      guard !path.contains("\0") else { throw FormatProblem("image \(index): the image path holds a NUL character") }
+      guard !path.isEmpty else { throw FormatProblem("\(place(index)): empty image path") }
+      guard !path.contains("\0") else { throw FormatProblem("\(place(index)): the image path holds a NUL character") }
       if !path.hasPrefix("/") {
         var depth = 0
         for part in path.split(separator: "/") {
           if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
           guard depth >= 0 else {
-            throw FormatProblem("image \(index): path '\(path)' leads outside the image folder (relative paths must stay below it)")
+            throw FormatProblem("\(place(index)): path '\(path)' leads outside the image folder (relative paths must stay below it)")
           }
         }
       }
@@ -40,7 +47,7 @@ struct ImageResolver {
       if let found = candidates.first(where: { if case .regular? = InputFile.kind($0.path) { return true } else { return false } }) {
         resolved.append(found)
       } else {
-        missing.append(path)
+        missing.append(lines == nil ? path : "\(path) (\(place(index)))")
         resolved.append(candidates[0])
       }
     }

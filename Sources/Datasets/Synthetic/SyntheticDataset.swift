@@ -96,7 +96,8 @@ public enum SyntheticDataset {
     let imagesDir = directory.appendingPathComponent("images")
 
     let samples = (0..<options.imageCount).map { sample(index: $0, options: options) }
-    try renderAll(samples.map(\.scene), options: options, into: imagesDir, progress: progress)
+    try SyntheticImageWriter.write(count: options.imageCount, size: options.imageSize, scene: { samples[$0].scene },
+                                   file: { imagesDir.appendingPathComponent(fileName(index: $0)) }, progress: progress)
     try SyntheticOutputFolder.removeStaleImages(in: imagesDir, keeping: options.imageCount)
 
     let counts = splitCounts(imageCount: options.imageCount)
@@ -109,39 +110,4 @@ public enum SyntheticDataset {
     }
     return counts
   }
-
-  /// Renders, encodes and writes every image, spread over the cores; throws the first failure.
-  private static func renderAll(_ scenes: [SyntheticScene], options: SyntheticDatasetOptions, into dir: URL,
-                                progress: (@Sendable (Int) -> Void)?) throws {
-    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, scenes.count))
-    let state = RenderState()
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      for i in stride(from: worker, to: scenes.count, by: workers) {
-        if state.failed { return }
-        let file = dir.appendingPathComponent(fileName(index: i))
-        do {
-          let png = try PNGEncoder.encode(SyntheticRasterizer.render(scenes[i], size: options.imageSize))
-          try png.write(to: file, options: .atomic)
-        } catch {
-          state.fail(DatasetError(file: file.path, message: "cannot write image: \(error)"))
-          return
-        }
-        let done = state.finishOne()
-        progress?(done)
-      }
-    }
-    if let error = state.error { throw error }
-  }
-}
-
-/// Shared between render workers: the first error and the number of finished images.
-private final class RenderState: @unchecked Sendable {
-  private let lock = NSLock()
-  private var firstError: Error?
-  private var finished = 0
-
-  var failed: Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
-  var error: Error? { lock.lock(); defer { lock.unlock() }; return firstError }
-  func fail(_ e: Error) { lock.lock(); if firstError == nil { firstError = e }; lock.unlock() }
-  func finishOne() -> Int { lock.lock(); defer { lock.unlock() }; finished += 1; return finished }
 }

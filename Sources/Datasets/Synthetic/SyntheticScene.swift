@@ -104,13 +104,13 @@ enum SceneSampler {
   static func pick<T>(_ items: [T], _ rng: inout SeededRNG) -> T { items[Int(rng.next() % UInt64(items.count))] }
 
   /// The centre of one of the 3×3 cells, slightly jittered (so positions stay nameable).
-  private static func cell(_ rng: inout SeededRNG) -> Float {
+  static func cell(_ rng: inout SeededRNG) -> Float {
     let centres: [Float] = [0.22, 0.5, 0.78]
     return pick(centres, &rng) + rng.uniform(-0.04, 0.04)
   }
 
   /// `n` points in [0.2, 0.8]² at least `minDistance` apart (rejection, with a fixed fallback).
-  private static func scatter(_ n: Int, minDistance: Float, rng: inout SeededRNG) -> [(Float, Float)] {
+  static func scatter(_ n: Int, minDistance: Float, rng: inout SeededRNG) -> [(Float, Float)] {
     for _ in 0..<200 {
       var points: [(Float, Float)] = []
       for _ in 0..<n { points.append((rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8))) }
@@ -124,7 +124,7 @@ enum SceneSampler {
     return Array([(Float(0.22), Float(0.25)), (0.78, 0.5), (0.3, 0.78)].prefix(n))
   }
 
-  private static func object(_ domain: SyntheticDomain, shape: SyntheticShape, colour: SyntheticColour,
+  static func object(_ domain: SyntheticDomain, shape: SyntheticShape, colour: SyntheticColour,
                              size: SyntheticObject.Size, x: Float, y: Float, rng: inout SeededRNG) -> SyntheticObject {
     func jitter(_ v: UInt8) -> UInt8 { UInt8(clamping: Int(v) + Int(rng.next() % 31) - 15) }
     let fill = (jitter(colour.rgb.0), jitter(colour.rgb.1), jitter(colour.rgb.2))
@@ -137,7 +137,7 @@ enum SceneSampler {
                            radius: radius, outline: outline)
   }
 
-  private static func sampleBackground(_ domain: SyntheticDomain, rng: inout SeededRNG) -> SyntheticBackground {
+  static func sampleBackground(_ domain: SyntheticDomain, rng: inout SeededRNG) -> SyntheticBackground {
     func muted() -> [UInt8] { [0, 1, 2].map { _ in UInt8(30 + rng.next() % 80) } }
     switch domain {
     case .base:
