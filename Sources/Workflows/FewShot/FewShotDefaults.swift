@@ -50,8 +50,9 @@ public struct FewShotDefaults: Equatable, Sendable {
       return FewShotDefaults(optimizer: .adamw, learningRate: 2e-4, weightDecay: 1e-2, momentum: 0, batchSize: 32,
                              schedule: .cosine, epochs: { _ in 1 }, steps: { 500 * $0 })
     case .tipAdapterF:
-      // Tip-Adapter-F (configs/*.yaml, main.py): AdamW 1e-3, eps 1e-4, batch 256, cosine, 20 epochs.
-      return FewShotDefaults(optimizer: .adamw, learningRate: 1e-3, weightDecay: 0, momentum: 0, batchSize: 256,
+      // Tip-Adapter-F (configs/*.yaml, main.py): AdamW 1e-3, eps 1e-4 (torch's default weight decay
+      // 0.01), batch 256, cosine per iteration, 20 epochs.
+      return FewShotDefaults(optimizer: .adamw, learningRate: 1e-3, weightDecay: 0.01, momentum: 0, batchSize: 256,
                              schedule: .cosine, epochs: { _ in 20 }, steps: nil, eps: 1e-4)
     case .zeroShot, .linearProbe, .tipAdapter:
       return FewShotDefaults(optimizer: .adamw, learningRate: 1e-3, weightDecay: 0, momentum: 0, batchSize: 32,
@@ -73,5 +74,8 @@ public struct FewShotDefaults: Equatable, Sendable {
     public static let loraTargets = ["q_proj", "k_proj", "v_proj"]
     /// CLIP-LoRA scales by α/√r (loralib/layers.py), which is rank-stabilised LoRA's rule.
     public static let loraRankStabilised = true
+    /// Tip-Adapter-F trains with the config's init_alpha and init_beta (1 and 1 for most datasets).
+    public static let tipInitAlpha = 1.0
+    public static let tipInitBeta = 1.0
   }
 }
