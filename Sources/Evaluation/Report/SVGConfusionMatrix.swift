@@ -12,7 +12,9 @@ public struct SVGConfusionMatrix {
   public var counts: [[Int]]
   public var classNames: [String]
 
+  /// The most classes whose cells show their counts.
   public static let countsUpTo = 20
+  /// The most classes whose names label the axes (and whose zero cells are drawn).
   public static let labelsUpTo = 50
 
   public init(title: String, counts: [[Int]], classNames: [String]) {

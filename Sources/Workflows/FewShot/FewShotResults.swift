@@ -20,6 +20,7 @@ public struct FewShotSubRunResult: Codable, Equatable, Sendable {
   public var chosen: [String: Double]
   public var seconds: Double
 
+  /// Every field given (the sweep fills them in; tests and other tools build them by hand).
   public init(shots: FewShotSampler.Shots, seed: UInt64, folder: String, trainImages: Int, steps: Int, finalLoss: Double?,
               val: ClassificationResult?, test: ClassificationResult, chosen: [String: Double], seconds: Double) {
     self.shots = shots
