@@ -7,10 +7,26 @@ public struct SVGLineChart {
     public var label: String
     public var color: String
     public var points: [(x: Double, y: Double)]
-    public init(label: String, color: String, points: [(x: Double, y: Double)]) {
+    /// Half-widths of error bars (y ± error), one per point; nil: no bars.
+    public var errors: [Double]?
+    public init(label: String, color: String, points: [(x: Double, y: Double)], errors: [Double]? = nil) {
       self.label = label
       self.color = color
       self.points = points
+      self.errors = errors
+    }
+  }
+
+  /// A horizontal dashed line across the whole plot at `y` (a baseline that does not depend on x),
+  /// listed in the legend after the series.
+  public struct ReferenceLine {
+    public var label: String
+    public var color: String
+    public var y: Double
+    public init(label: String, color: String, y: Double) {
+      self.label = label
+      self.color = color
+      self.y = y
     }
   }
 
@@ -18,6 +34,12 @@ public struct SVGLineChart {
   public var xLabel: String
   public var yLabel: String
   public var series: [Series]
+  public var referenceLines: [ReferenceLine] = []
+  /// The x axis's ticks and their labels (categorical axes: `1 2 4 8 16 all`); nil: about five
+  /// round values. Given ticks widen the x range to cover them, with a margin on both sides.
+  public var xTicks: [(value: Double, label: String)]?
+  /// Draw the legend to the right of the plot (long labels) instead of inside its top-right corner.
+  public var legendOutside = false
   public var width = 560
   public var height = 300
 
@@ -31,13 +53,22 @@ public struct SVGLineChart {
   /// The `<svg>` element.
   public func render() -> String {
     let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-    let (left, right, top, bottom) = (58.0, 16.0, 30.0, 44.0)
+    let references = referenceLines.filter(\.y.isFinite)
+    let legendLabels = series.map(\.label) + references.map(\.label)
+    let legendWidth = legendOutside ? 34 + Double(legendLabels.map(\.count).max() ?? 0) * 6.2 : 0
+    let (left, right, top, bottom) = (58.0, 16.0 + legendWidth, 30.0, 44.0)
     let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom
     var svg = ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="\##(height)" viewBox="0 0 \##(width) \##(height)" font-family="sans-serif" font-size="11">"##
     svg += ##"<text x="\##(width / 2)" y="16" text-anchor="middle" font-size="13" font-weight="bold">\##(HTML.escape(title))</text>"##
-    guard let minX = finite.map(\.x).min(), let maxX = finite.map(\.x).max(),
-          var minY = finite.map(\.y).min(), var maxY = finite.map(\.y).max() else {
+    let xs = finite.map(\.x) + (xTicks ?? []).map(\.value).filter(\.isFinite)
+    let ys = finite.map(\.y) + references.map(\.y) + errorEnds()
+    guard !finite.isEmpty || !references.isEmpty, var minY = ys.min(), var maxY = ys.max() else {
       return svg + ##"<text x="\##(width / 2)" y="\##(height / 2)" text-anchor="middle" fill="#888">no data</text></svg>"##
+    }
+    var minX = xs.min() ?? 0, maxX = xs.max() ?? 1
+    if xTicks != nil {
+      let pad = maxX > minX ? (maxX - minX) * 0.06 : 0.5
+      minX -= pad; maxX += pad
     }
     if minY == maxY { minY -= 0.5; maxY += 0.5 }
     let padY = (maxY - minY) * 0.05
@@ -52,25 +83,52 @@ public struct SVGLineChart {
       svg += ##"<line x1="\##(left)" x2="\##(left + plotW)" y1="\##(y)" y2="\##(y)" stroke="#eee"/>"##
       svg += ##"<text x="\##(left - 4)" y="\##(y + 3)" text-anchor="end">\##(Self.format(tick))</text>"##
     }
-    for tick in Self.ticks(minX, maxX) {
-      let x = px(tick)
-      svg += ##"<text x="\##(x)" y="\##(top + plotH + 14)" text-anchor="middle">\##(Self.format(tick))</text>"##
+    for tick in xTicks ?? Self.ticks(minX, maxX).map({ ($0, Self.format($0)) }) where tick.value.isFinite {
+      let x = px(tick.value)
+      svg += ##"<text x="\##(x)" y="\##(top + plotH + 14)" text-anchor="middle">\##(HTML.escape(tick.label))</text>"##
     }
     svg += ##"<text x="\##(left + plotW / 2)" y="\##(Double(height) - 8)" text-anchor="middle">\##(HTML.escape(xLabel))</text>"##
     svg += ##"<text transform="translate(14 \##(top + plotH / 2)) rotate(-90)" text-anchor="middle">\##(HTML.escape(yLabel))</text>"##
-    // Lines (and dots when there are few points), then the legend.
-    for (i, s) in series.enumerated() {
-      let pts = s.points.filter { $0.x.isFinite && $0.y.isFinite }
-      let path = pts.map { "\(Self.format(px($0.x), digits: 1)),\(Self.format(py($0.y), digits: 1))" }.joined(separator: " ")
+    // Reference lines, then lines (with error bars, and dots when there are few points), then the legend.
+    for r in references {
+      let y = Self.format(py(r.y), digits: 1)
+      svg += ##"<line x1="\##(left)" x2="\##(left + plotW)" y1="\##(y)" y2="\##(y)" stroke="\##(r.color)" stroke-width="1.6" stroke-dasharray="6 4"/>"##
+    }
+    for s in series {
+      let pts = s.points.indices.filter { s.points[$0].x.isFinite && s.points[$0].y.isFinite }
+      if let errors = s.errors {
+        for i in pts where i < errors.count && errors[i].isFinite && errors[i] > 0 {
+          let (x, y) = s.points[i]
+          let (cx, y0, y1) = (Self.format(px(x), digits: 1), Self.format(py(y - errors[i]), digits: 1), Self.format(py(y + errors[i]), digits: 1))
+          let (c0, c1) = (Self.format(px(x) - 3, digits: 1), Self.format(px(x) + 3, digits: 1))
+          svg += ##"<path d="M\##(cx) \##(y0)V\##(y1)M\##(c0) \##(y0)H\##(c1)M\##(c0) \##(y1)H\##(c1)" stroke="\##(s.color)" stroke-width="1" fill="none"/>"##
+        }
+      }
+      let path = pts.map { "\(Self.format(px(s.points[$0].x), digits: 1)),\(Self.format(py(s.points[$0].y), digits: 1))" }.joined(separator: " ")
       svg += ##"<polyline fill="none" stroke="\##(s.color)" stroke-width="1.6" points="\##(path)"/>"##
       if pts.count <= 40 {
-        for p in pts { svg += ##"<circle cx="\##(px(p.x))" cy="\##(py(p.y))" r="2.5" fill="\##(s.color)"/>"## }
+        for i in pts { svg += ##"<circle cx="\##(px(s.points[i].x))" cy="\##(py(s.points[i].y))" r="2.5" fill="\##(s.color)"/>"## }
       }
+    }
+    let legendX = legendOutside ? left + plotW + 14 : left + plotW - 120
+    let legend = series.map { ($0.label, $0.color, false) } + references.map { ($0.label, $0.color, true) }
+    for (i, entry) in legend.enumerated() {
       let ly = top + 12 + Double(i) * 14
-      svg += ##"<line x1="\##(left + plotW - 120)" x2="\##(left + plotW - 104)" y1="\##(ly - 4)" y2="\##(ly - 4)" stroke="\##(s.color)" stroke-width="2"/>"##
-      svg += ##"<text x="\##(left + plotW - 100)" y="\##(ly)">\##(HTML.escape(s.label))</text>"##
+      let dash = entry.2 ? #" stroke-dasharray="4 2""# : ""
+      svg += ##"<line x1="\##(legendX)" x2="\##(legendX + 16)" y1="\##(ly - 4)" y2="\##(ly - 4)" stroke="\##(entry.1)" stroke-width="2"\##(dash)/>"##
+      svg += ##"<text x="\##(legendX + 20)" y="\##(ly)">\##(HTML.escape(entry.0))</text>"##
     }
     return svg + "</svg>"
+  }
+
+  /// y ± error of every finite point with an error bar.
+  private func errorEnds() -> [Double] {
+    series.flatMap { s -> [Double] in
+      guard let errors = s.errors else { return [] }
+      return zip(s.points, errors).flatMap { p, e -> [Double] in
+        p.x.isFinite && p.y.isFinite && e.isFinite && e > 0 ? [p.y - e, p.y + e] : []
+      }
+    }
   }
 
   /// About five round tick values covering [low, high].

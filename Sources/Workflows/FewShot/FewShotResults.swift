@@ -20,6 +20,21 @@ public struct FewShotSubRunResult: Codable, Equatable, Sendable {
   public var chosen: [String: Double]
   public var seconds: Double
 
+  /// Every field given (the sweep fills them in; tests and other tools build them by hand).
+  public init(shots: FewShotSampler.Shots, seed: UInt64, folder: String, trainImages: Int, steps: Int, finalLoss: Double?,
+              val: ClassificationResult?, test: ClassificationResult, chosen: [String: Double], seconds: Double) {
+    self.shots = shots
+    self.seed = seed
+    self.folder = folder
+    self.trainImages = trainImages
+    self.steps = steps
+    self.finalLoss = finalLoss
+    self.val = val
+    self.test = test
+    self.chosen = chosen
+    self.seconds = seconds
+  }
+
   enum CodingKeys: String, CodingKey {
     case shots, seed, folder, steps, val, test, chosen, seconds
     case trainImages = "train_images", finalLoss = "final_loss"
