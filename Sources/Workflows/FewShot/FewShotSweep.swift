@@ -33,6 +33,13 @@ public final class FewShotSweep {
     options.computeBackend = ComputeContext.backend
     try options.validate()
     let dataset = try Self.loadTask(options)
+    if !options.evalOnly && options.method != .zeroShot {  // every draw is possible (a class may be too small)
+      do {
+        for shots in options.shots { for seed in options.seeds { _ = try FewShotSampler.draw(from: dataset, shots: shots, seed: seed, repeat: options.repeatShots) } }
+      } catch let error as DatasetError where !options.repeatShots {
+        throw FewShotError(file: error.file, "\(error.message); --repeat-shots samples such classes with replacement")
+      }
+    }
     let folder = URL(fileURLWithPath: options.output)
     try Self.checkNewRunFolder(folder)
     do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
@@ -102,7 +109,7 @@ public final class FewShotSweep {
     var all = FewShotResults(options: options, classNames: dataset.classNames, subRuns: results, encodedImages: context.store.encodedCount)
     if !finished.isEmpty, let earlier = try? FewShotResults.read(folder) { all.encodedImages += earlier.encodedImages }
     try Self.write(all, to: folder.appendingPathComponent(FewShotResults.fileName))
-    // REPORT: try FewShotReport.write([all], to: folder.appendingPathComponent("report.html"))
+    try FewShotReport.write([all], to: folder.appendingPathComponent("report.html"))
     return all
   }
 

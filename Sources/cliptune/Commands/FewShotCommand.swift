@@ -159,7 +159,7 @@ struct FewShotCompareCommand: ParsableCommand {
     guard !runs.isEmpty else { throw ValidationError("give at least one run folder") }
     let results = try runs.map { try FewShotResults.read(URL(fileURLWithPath: $0)) }
     try OutputPath.checkFile(output, inputs: runs.map { OutputPath.Input($0, role: "a run folder") })
-    // COMPARE: try FewShotReport.write(results, to: URL(fileURLWithPath: output))
+    try FewShotReport.write(results, to: URL(fileURLWithPath: output))
     for r in results {
       let cells = r.summary.map { String(format: "%@: %.2f ± %.2f", "\($0.shots)", $0.acc1.mean, $0.acc1.std) }
       print("\(r.method.rawValue) (\(r.head.rawValue)): \(cells.joined(separator: ", "))")
