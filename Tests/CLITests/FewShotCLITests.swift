@@ -150,3 +150,62 @@ struct FewShotCLITests {
     try fails(["--method", "zero-shot"], data: vtab, ["train800.txt", "b.png"])
   }
 }
+
+/// The harness end to end against PyTorch (Scripts/fixtures/make_fewshot_fixtures.py): the 16
+/// fixture images as an ImageFolder (train = test), `--shots all`, full batches in a fixed order,
+/// the fixture's initial tensors through `--init`, AdamW lr 1e-3 without weight decay: the loss of
+/// each of the 10 steps in metrics.jsonl within 1e-4 (relative) of PyTorch's.
+struct FewShotHarnessParityTests {
+  static let cases: [(String, [String])] = [
+    ("clip_adapter", ["--method", "clip-adapter"]),
+    ("clip_adapter_vision_head", ["--method", "clip-adapter", "--head", "vision"]),
+    ("vpt_shallow", ["--method", "vpt-shallow", "--prompt-tokens", "3", "--prompt-dropout", "0"]),
+    ("vpt_deep", ["--method", "vpt-deep", "--prompt-tokens", "3", "--prompt-dropout", "0"]),
+    ("coop", ["--method", "coop", "--n-ctx", "4"]),
+    ("coop_csc_middle", ["--method", "coop", "--n-ctx", "4", "--csc", "--class-token-position", "middle"]),
+    ("coop_init_front", ["--method", "coop", "--ctx-init", "a photo of a", "--class-token-position", "front"]),
+    // PyTorch's PEFT scales by α/r = 0.5; the harness scales by α/√r as CLIP-LoRA, so α = 0.5·√2.
+    ("lora", ["--method", "lora", "--lora-alpha", "0.7071067811865476", "--lora-dropout", "0"]),
+  ]
+
+  /// The fixture images in class folders named so their sorted order is the fixture's class order.
+  static func task(_ root: URL) throws -> URL {
+    let data = Fixtures.url("train_parity/data"), labels = Fixtures.url("fewshot/methods/labels.json")
+    let info = try JSONSerialization.jsonObject(with: Data(contentsOf: labels)) as! [String: Any]
+    let classes = info["classes"] as! [String], label = info["labels"] as! [Int]
+    let images = (try JSONSerialization.jsonObject(with: Data(contentsOf: data.appendingPathComponent("dataset.json"))) as! [String: Any])["images"] as! [[String: Any]]
+    let task = root.appendingPathComponent("task")
+    for split in ["train", "test"] {
+      for (i, image) in images.enumerated() {
+        let folder = task.appendingPathComponent("\(split)/\(label[i])_\(classes[label[i]])")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let name = image["filename"] as! String
+        try FileManager.default.copyItem(at: data.appendingPathComponent("images/\(name)"), to: folder.appendingPathComponent(name))
+      }
+    }
+    try (classes.joined(separator: "\n") + "\n").write(to: task.appendingPathComponent("classes.txt"), atomically: true, encoding: .utf8)
+    return task
+  }
+
+  @Test func tenStepsFromTheSameInitMatchPyTorch() throws {
+    let root = Fixtures.temporaryDirectory("fewshot-parity"), task = try Self.task(root)
+    for (name, args) in Self.cases {
+      let fixture = Fixtures.url("fewshot/methods/\(name)")
+      let expected = ((try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.appendingPathComponent("expected.json"))) as! [String: Any])["losses"] as! [Double]).map(Float.init)
+      let run = root.appendingPathComponent(name)
+      let r = try CommandLineTool.run(["fewshot", "--model", FewShotCLITests.model, "--data", task.path, "--shots", "all", "--seeds", "1",
+                                       "--init", fixture.appendingPathComponent("init.safetensors").path, "--no-shuffle",
+                                       "--batch-size", "16", "--max-steps", "10", "--optimizer", "adamw", "--lr", "0.001",
+                                       "--weight-decay", "0", "--schedule", "constant", "--warmup-steps", "0",
+                                       "--classes", task.appendingPathComponent("classes.txt").path, "--output", run.path] + args)
+      #expect(r.status == 0, "\(name): \(r.stderr)")
+      let lines = try String(contentsOf: run.appendingPathComponent("shotsall_seed1/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+      let losses = try lines.compactMap { line -> Float? in
+        let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        return (o["loss"] as? Double).map(Float.init)
+      }
+      if let m = mismatches(losses, expected, tolerance: 1e-4, relative: true) { Issue.record("\(name): \(m)") }
+      #expect(losses.count == 10, "\(name)")
+    }
+  }
+}
