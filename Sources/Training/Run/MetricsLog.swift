@@ -7,10 +7,16 @@ import Foundation
 public final class MetricsLog {
   public let url: URL
   private let handle: FileHandle
+  /// Whether each line is flushed to the disk as it is written (`fsync`).
+  public let synchronizesEachLine: Bool
 
-  /// Opens (creating if needed) the log for appending.
-  public init(url: URL) throws {
+  /// Opens (creating if needed) the log for appending. With `synchronizesEachLine` false, lines
+  /// are written at once but reach the disk when the system flushes them or `close()` is called —
+  /// for logs whose run redoes itself whole when killed (a few-shot sub-run), where an fsync per
+  /// step would cost more than the steps.
+  public init(url: URL, synchronizesEachLine: Bool = true) throws {
     self.url = url
+    self.synchronizesEachLine = synchronizesEachLine
     if !FileManager.default.fileExists(atPath: url.path) {
       guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
         throw TrainingError(file: url.path, "cannot create the metrics log")
@@ -24,12 +30,19 @@ public final class MetricsLog {
 
   deinit { try? handle.close() }
 
+  /// Flushes every line written so far to the disk.
+  public func synchronize() throws {
+    do { try handle.synchronize() } catch {
+      throw TrainingError(file: url.path, "cannot flush the metrics log: \(error.localizedDescription)")
+    }
+  }
+
   /// Appends one record as a compact JSON line.
   public func append(_ record: OrderedJSON) throws {
     let line = record.compactText() + "\n"
     do {
       try handle.write(contentsOf: Data(line.utf8))
-      try handle.synchronize()
+      if synchronizesEachLine { try handle.synchronize() }
     } catch {
       throw TrainingError(file: url.path, "cannot append to the metrics log: \(error.localizedDescription)")
     }

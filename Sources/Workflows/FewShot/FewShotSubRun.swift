@@ -34,7 +34,8 @@ struct FewShotSubRun {
       try draw.record.write(to: folder.appendingPathComponent(FewShotRecord.fileName))
       train = draw.indices.map { dataset.train[$0] }
     }
-    let metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"))
+    // A killed sub-run is redone whole (result.json marks a finished one), so its steps need no fsync.
+    let metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"), synchronizesEachLine: false)
     var outcome: Outcome
     switch options.method {
     case .zeroShot: outcome = try zeroShot()
@@ -51,6 +52,7 @@ struct FewShotSubRun {
                                   to: folder.appendingPathComponent("weights.safetensors"))
     }
     try outcome.saveExtra?(folder)
+    try metrics.synchronize()
     let result = FewShotSubRunResult(shots: shots, seed: seed, folder: folder.lastPathComponent, trainImages: train.count,
                                      steps: outcome.steps, finalLoss: outcome.finalLoss.map(Double.init), val: val, test: test,
                                      chosen: outcome.chosen, seconds: Date().timeIntervalSince(started))

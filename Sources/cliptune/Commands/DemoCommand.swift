@@ -8,6 +8,15 @@ import Workflows
 struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
+    abstract: "End-to-end demos: retrieval fine-tuning (the default) and the few-shot study.",
+    subcommands: [DemoRetrievalCommand.self, DemoFewShotCommand.self],
+    defaultSubcommand: DemoRetrievalCommand.self)
+}
+
+/// `cliptune demo [retrieval]`: evaluate → fine-tune → evaluate → report.
+struct DemoRetrievalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "retrieval",
     abstract: "Evaluate → LoRA fine-tune → evaluate → report, end to end.",
     discussion: """
       Without --model: synthesises a base and a shifted captioned-shapes dataset, pretrains a small CLIP \
@@ -16,6 +25,7 @@ struct DemoCommand: ParsableCommand {
       With --model DIR --data FILE: the same evaluate → LoRA → evaluate on your checkpoint and data \
       (Karpathy JSON with train/val/test splits, e.g. Flickr30k).
       The output folder gets results.json, report.html and the run folders.
+      `cliptune demo fewshot --model DIR` runs the few-shot study on a synthetic classification task.
       """)
   @OptionGroup var compute: ComputeOptions
 
