@@ -209,3 +209,20 @@ struct FewShotHarnessParityTests {
     }
   }
 }
+
+/// `cliptune demo fewshot --quick` on the committed tiny model: every method runs, one report.
+struct FewShotDemoCLITests {
+  @Test func quickFewShotDemoRunsEveryMethod() throws {
+    let out = Fixtures.temporaryDirectory("fewshot-demo").appendingPathComponent("fewshot")
+    let r = try CommandLineTool.run(["demo", "fewshot", "--quick", "--model", FewShotCLITests.model, "--output", out.path, "--factor", "shape"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let all = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json"))) as! [[String: Any]]
+    #expect(all.map { $0["method"] as! String } == ["zero-shot", "linear-probe", "clip-adapter", "vpt-shallow", "vpt-deep", "coop",
+                                                    "tip-adapter", "tip-adapter-f", "lora"])
+    #expect(r.stdout.contains("| lora |"), "\(r.stdout)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("vpt-deep") && html.contains("<svg"))
+    // The methods on cached features shared one cache: the later ones encoded nothing.
+    #expect(all.first { $0["method"] as! String == "tip-adapter" }!["encoded_images"] as? Int == 0)
+  }
+}

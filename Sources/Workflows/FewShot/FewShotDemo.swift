@@ -81,6 +81,11 @@ public struct FewShotDemo {
   public func run(progress: (String) -> Void = { _ in }) throws -> [FewShotResults] {
     let folder = URL(fileURLWithPath: options.output)
     let task = folder.appendingPathComponent("task")
+    let state: OutputPath.FolderState
+    do { state = try OutputPath.folderState(folder.path) } catch let error as OutputPathError { throw FewShotError(file: error.file, error.message) }
+    if case .nonEmpty(let names) = state, !(names.contains("task") && names.contains(FewShotResults.fileName)) {
+      throw FewShotError(file: folder.path, "is not empty and is not an earlier few-shot demo (found \(OutputPath.listing(names))); choose a new or empty --output")
+    }
     let config = try CLIPConfigInfo(modelDirectory: URL(fileURLWithPath: options.model))
     var synth = SyntheticClassificationOptions()
     synth.imageCount = options.images
