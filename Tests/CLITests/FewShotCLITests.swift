@@ -166,6 +166,8 @@ struct FewShotHarnessParityTests {
     ("coop_init_front", ["--method", "coop", "--ctx-init", "a photo of a", "--class-token-position", "front"]),
     // PyTorch's PEFT scales by α/r = 0.5; the harness scales by α/√r as CLIP-LoRA, so α = 0.5·√2.
     ("lora", ["--method", "lora", "--lora-alpha", "0.7071067811865476", "--lora-dropout", "0"]),
+    // Keys start as the normalised features of the draw (the same images): no --init needed.
+    ("tip_adapter_f", ["--method", "tip-adapter-f", "--tip-alpha", "1", "--tip-beta", "1"]),
   ]
 
   /// The fixture images in class folders named so their sorted order is the fixture's class order.
@@ -193,11 +195,12 @@ struct FewShotHarnessParityTests {
       let fixture = Fixtures.url("fewshot/methods/\(name)")
       let expected = ((try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.appendingPathComponent("expected.json"))) as! [String: Any])["losses"] as! [Double]).map(Float.init)
       let run = root.appendingPathComponent(name)
+      let initArgs = name == "tip_adapter_f" ? [] : ["--init", fixture.appendingPathComponent("init.safetensors").path]
       let r = try CommandLineTool.run(["fewshot", "--model", FewShotCLITests.model, "--data", task.path, "--shots", "all", "--seeds", "1",
-                                       "--init", fixture.appendingPathComponent("init.safetensors").path, "--no-shuffle",
+                                       "--no-shuffle",
                                        "--batch-size", "16", "--max-steps", "10", "--optimizer", "adamw", "--lr", "0.001",
                                        "--weight-decay", "0", "--schedule", "constant", "--warmup-steps", "0",
-                                       "--classes", task.appendingPathComponent("classes.txt").path, "--output", run.path] + args)
+                                       "--classes", task.appendingPathComponent("classes.txt").path, "--output", run.path] + initArgs + args)
       #expect(r.status == 0, "\(name): \(r.stderr)")
       let lines = try String(contentsOf: run.appendingPathComponent("shotsall_seed1/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
       let losses = try lines.compactMap { line -> Float? in

@@ -119,6 +119,8 @@ public struct FewShotOptions: Codable, Equatable, Sendable {
     for (given, flags, methods) in optionsFor where given && !methods.contains(method) {
       throw TrainingError("\(flags) belong to --method \(methods.map(\.rawValue).joined(separator: "/")), not \(method.rawValue)")
     }
+    try check(!(method == .tipAdapterF && augment != .none),
+              "--augment is not available for tip-adapter-f here: its cache is built from the un-augmented features (the original averages 10 augmented passes)")
     if !method.trainsByGradient {
       let given = [(optimizer != nil, "--optimizer"), (learningRate != nil, "--lr"), (epochs != nil, "--epochs"), (maxSteps != nil, "--max-steps"),
                    (initWeights != nil, "--init"), (augment != .none, "--augment")].filter(\.0).map(\.1)

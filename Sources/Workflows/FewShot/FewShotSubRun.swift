@@ -146,6 +146,15 @@ struct FewShotSubRun {
     let classifier = try context.zeroShotClassifier()
     let labels = train.map(\.label)
     var cache = try TipAdapter(trainFeatures: context.features(train, label: "train"), labels: labels, classifier: classifier)
+    if let file = options.initWeights {  // Tip-Adapter-F from given keys
+      let url = URL(fileURLWithPath: file), tensors = try SafeTensorsFile(contentsOf: url)
+      guard tensors.contains("cache_keys") else { throw FewShotError(file: file, "has no cache_keys (the Tip-Adapter-F keys)") }
+      let keys = try tensors.tensor("cache_keys")
+      guard keys.shape == cache.keys.shape else {
+        throw FewShotError(file: file, "cache_keys has shape \(keys.shape); this draw's cache is \(cache.keys.shape)")
+      }
+      cache = try TipAdapter(keys: keys, labels: labels, classifier: classifier)
+    }
     var outcome = Outcome(logits: { _, _ in Tensor(zeros: [0]) })
     if trainKeys {
       let fitted = try TipAdapterF(cache, alpha: options.tipAlpha ?? FewShotDefaults.Method.tipInitAlpha,
