@@ -83,30 +83,7 @@ public enum ZeroShot {
     try RetrievalMetrics.checkFinite(classifier, "class embeddings")
 
     let logits = Similarity.scores(Similarity.l2NormalizedRows(imageEmbeds), classifier)   // [N, C]
-    var ranks = [Int](repeating: 0, count: n)
-    var predictions = [Int](repeating: 0, count: n)
-    logits.data.withUnsafeBufferPointer { p in
-      for i in 0..<n {
-        let row = p.baseAddress! + i * classes
-        let label = labels[i], own = row[label]
-        var rank = 0, best = -1
-        for c in 0..<classes {
-          if row[c] > own || (row[c] == own && c < label) { rank += 1 }
-          if !row[c].isNaN && (best < 0 || row[c] > row[best]) { best = c }
-        }
-        ranks[i] = own.isNaN ? .max : rank   // a NaN own score is a miss, never rank 0
-        predictions[i] = best
-      }
-    }
-
-    var total = [Int](repeating: 0, count: classes), correct = [Int](repeating: 0, count: classes)
-    for (label, prediction) in zip(labels, predictions) {
-      total[label] += 1
-      if prediction == label { correct[label] += 1 }
-    }
-    let recalls = zip(correct, total).filter { $0.1 > 0 }.map { Double($0.0) / Double($0.1) }
-    let accuracy = RecallAtK(ranks: ranks)
-    return ZeroShotResult(acc1: accuracy.r1, acc5: classes >= 5 ? accuracy.r5 : nil,
-                          meanPerClassRecall: 100 * recalls.reduce(0, +) / Double(recalls.count))
+    let result = try ClassificationMetrics.evaluate(logits: logits, labels: labels)  // the same ranking rules
+    return ZeroShotResult(acc1: result.acc1, acc5: result.acc5, meanPerClassRecall: result.meanPerClassRecall)
   }
 }
