@@ -112,6 +112,21 @@ struct FewShotCLITests {
       ((try Self.json(u.appendingPathComponent("results.json"))["sub_runs"] as! [[String: Any]])[0]["test"] as! [String: Any])["acc1"] as! Double
     }
     #expect(try acc(lp) == acc(again))
+
+    // So do a trained method's tensors (CLIP-Adapter from the resumed sweep; CoOp's context).
+    for (method, source, extra) in [("clip-adapter", run, [String]()), ("coop", root.appendingPathComponent("coop"), ["--n-ctx", "4"])] {
+      if method == "coop" {
+        #expect(try CommandLineTool.run(["fewshot", "--model", Self.model, "--data", data.path, "--method", "coop", "--shots", "2", "--seeds", "2",
+                                         "--max-steps", "3", "--output", source.path] + extra).status == 0)
+      }
+      let evaluated = root.appendingPathComponent("eval-\(method)")
+      let e = try CommandLineTool.run(["fewshot", "--model", Self.model, "--data", data.path, "--method", method, "--eval-only",
+                                       "--weights", source.appendingPathComponent("shots2_seed2/weights.safetensors").path,
+                                       "--output", evaluated.path] + extra)
+      #expect(e.status == 0, "\(method): \(e.stderr)")
+      let trained = (try Self.json(source.appendingPathComponent("shots2_seed2/result.json"))["test"] as! [String: Any])["acc1"] as! Double
+      #expect(try acc(evaluated) == trained, "\(method): --eval-only reproduces the sub-run's test accuracy")
+    }
   }
 
   @Test func badInputFailsCleanlyAndWritesNothing() throws {
