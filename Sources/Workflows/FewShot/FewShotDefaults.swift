@@ -12,9 +12,9 @@ public struct FewShotDefaults: Equatable, Sendable {
   public var batchSize: Int
   public var schedule: TrainingOptions.ScheduleKind
   /// Epochs for K shots per class (all shots: the 16-shot value).
-  public var epochs: (Int) -> Int
+  public var epochs: @Sendable (Int) -> Int
   /// Optimiser steps instead of epochs, for K shots (CLIP-LoRA: 500 × K); nil uses `epochs`.
-  public var steps: ((Int) -> Int)?
+  public var steps: (@Sendable (Int) -> Int)?
   public var eps: Double = 1e-8
   /// Epochs of linear warmup (VPT's 10); 0 for none.
   public var warmupEpochs: Int = 0

@@ -38,6 +38,7 @@ final class FewShotFeatureStore {
     for url in images where memory[url] == nil && seen.insert(url).inserted { unique.append(url) }
     if !unique.isEmpty {
       let encode = { (urls: [URL]) throws -> Tensor in
+        self.progress?(label, 0, urls.count)  // starts the bar's clock before the first batch
         let t = try self.pipeline.imageFeatures(urls, batchSize: self.batchSize) { done in
           self.progress?(label, done, urls.count)
         }
