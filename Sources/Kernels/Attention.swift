@@ -11,69 +11,93 @@ import Foundation
 /// `SmallGEMM` on the worker itself: no BLAS call (so no nested thread pools and no thread count
 /// changed at run time), and results independent of the thread count.
 public enum AttentionKernel {
+  /// Self-attention: queries and keys are the same T tokens.
   public static func forward(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     out: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int,
     causal: Bool, scale: Float, probs: UnsafeMutablePointer<Float>? = nil
   ) {
-    let width = heads * headDim, t = tokens
+    forward(q: q, k: k, v: v, out: out, batch: batch, queries: tokens, keys: tokens, heads: heads, headDim: headDim,
+            causal: causal, scale: scale, probs: probs)
+  }
+
+  /// Attention of Tq queries over Tk keys (cross-attention, or a query block over a KV cache):
+  /// q, out: [B, Tq, H·Dh]; k, v: [B, Tk, H·Dh]; probs: [B, H, Tq, Tk]. With `causal`, query i sees
+  /// keys j ≤ i + (Tk − Tq) (the queries are the last Tq positions of the key sequence).
+  public static func forward(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    out: UnsafeMutablePointer<Float>, batch: Int, queries tq: Int, keys tk: Int, heads: Int, headDim: Int,
+    causal: Bool, scale: Float, probs: UnsafeMutablePointer<Float>? = nil
+  ) {
+    let width = heads * headDim
     let qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let os = UnsafeSendable(out), ps = probs.map(UnsafeSendable.init)
     Parallel.forEach(batch * heads) { range in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? t * t : 0) + headDim * t)
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? tq * tk : 0) + headDim * tk)
       defer { scratch.deallocate() }
-      let kt = scratch + (ps == nil ? t * t : 0)  // Kᵀ: [Dh, T]
+      let kt = scratch + (ps == nil ? tq * tk : 0)  // Kᵀ: [Dh, Tk]
       for bh in range {
         let b = bh / heads, h = bh % heads
-        let base = b * t * width + h * headDim
-        let s = ps.map { $0.pointer + bh * t * t } ?? scratch  // [T, T]
-        SmallGEMM.nt(m: t, n: t, k: headDim, alpha: scale, a: qs.pointer + base, lda: width,
-                     b: ks.pointer + base, ldb: width, c: s, ldc: t, scratch: kt)
-        for i in 0..<t {
-          let row = s + i * t, keys = causal ? i + 1 : t
-          Softmax.row(row, count: keys)
-          for j in keys..<t { row[j] = 0 }
+        let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
+        let s = ps.map { $0.pointer + bh * tq * tk } ?? scratch  // [Tq, Tk]
+        SmallGEMM.nt(m: tq, n: tk, k: headDim, alpha: scale, a: qs.pointer + qBase, lda: width,
+                     b: ks.pointer + kBase, ldb: width, c: s, ldc: tk, scratch: kt)
+        for i in 0..<tq {
+          let row = s + i * tk, seen = causal ? Swift.min(tk, Swift.max(1, i + 1 + tk - tq)) : tk
+          Softmax.row(row, count: seen)
+          for j in seen..<tk { row[j] = 0 }
         }
-        SmallGEMM.nn(m: t, n: headDim, k: t, a: s, lda: t, b: vs.pointer + base, ldb: width,
-                     c: os.pointer + base, ldc: width)
+        SmallGEMM.nn(m: tq, n: headDim, k: tk, a: s, lda: tk, b: vs.pointer + kBase, ldb: width,
+                     c: os.pointer + qBase, ldc: width)
       }
     }
   }
 }
 
 extension AttentionKernel {
-  /// Gradients of `forward` given its probabilities P ([B, H, T, T]) and dO.
-  /// Per (batch, head): dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP − rowsum(dP ∘ P)), dQ = scale·dS K,
-  /// dK = scale·dSᵀ Q. All of dq, dk, dv, dout: [B, T, H·Dh]; dq/dk/dv are overwritten.
+  /// Gradients of self-attention's `forward` (queries and keys the same T tokens).
   public static func backward(
     dout: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     probs: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
     dv: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int, scale: Float
   ) {
-    let width = heads * headDim, t = tokens
+    backward(dout: dout, q: q, k: k, v: v, probs: probs, dq: dq, dk: dk, dv: dv, batch: batch, queries: tokens, keys: tokens,
+             heads: heads, headDim: headDim, scale: scale)
+  }
+
+  /// Gradients of `forward` given its probabilities P ([B, H, Tq, Tk]) and dO.
+  /// Per (batch, head): dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP − rowsum(dP ∘ P)), dQ = scale·dS K,
+  /// dK = scale·dSᵀ Q. dq, dout: [B, Tq, H·Dh]; dk, dv: [B, Tk, H·Dh]; dq/dk/dv are overwritten.
+  public static func backward(
+    dout: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    probs: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+    dv: UnsafeMutablePointer<Float>, batch: Int, queries tq: Int, keys tk: Int, heads: Int, headDim: Int, scale: Float
+  ) {
+    let width = heads * headDim
     let dos = UnsafeSendable(dout), qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let ps = UnsafeSendable(probs), dqs = UnsafeSendable(dq), dks = UnsafeSendable(dk), dvs = UnsafeSendable(dv)
     Parallel.forEach(batch * heads) { range in
-      let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)  // dP, then dS in place
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: t * Swift.max(t, headDim))
+      let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)  // dP, then dS in place
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tk * Swift.max(tq, headDim))
       defer { dp.deallocate(); scratch.deallocate() }
       for bh in range {
-        let base = (bh / heads) * t * width + (bh % heads) * headDim
-        let p = ps.pointer + bh * t * t
-        SmallGEMM.tn(m: t, n: headDim, k: t, a: p, lda: t, b: dos.pointer + base, ldb: width,
-                     c: dvs.pointer + base, ldc: width, scratch: scratch)
-        SmallGEMM.nt(m: t, n: t, k: headDim, a: dos.pointer + base, lda: width,
-                     b: vs.pointer + base, ldb: width, c: dp, ldc: t, scratch: scratch)
-        for i in 0..<t {
-          let pr = p + i * t, dr = dp + i * t
+        let b = bh / heads, h = bh % heads
+        let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
+        let p = ps.pointer + bh * tq * tk
+        SmallGEMM.tn(m: tk, n: headDim, k: tq, a: p, lda: tk, b: dos.pointer + qBase, ldb: width,
+                     c: dvs.pointer + kBase, ldc: width, scratch: scratch)
+        SmallGEMM.nt(m: tq, n: tk, k: headDim, a: dos.pointer + qBase, lda: width,
+                     b: vs.pointer + kBase, ldb: width, c: dp, ldc: tk, scratch: scratch)
+        for i in 0..<tq {
+          let pr = p + i * tk, dr = dp + i * tk
           var dot: Float = 0
-          for j in 0..<t { dot += pr[j] * dr[j] }
-          for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+          for j in 0..<tk { dot += pr[j] * dr[j] }
+          for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
         }
-        SmallGEMM.nn(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: ks.pointer + base, ldb: width,
-                     c: dqs.pointer + base, ldc: width)
-        SmallGEMM.tn(m: t, n: headDim, k: t, alpha: scale, a: dp, lda: t, b: qs.pointer + base, ldb: width,
-                     c: dks.pointer + base, ldc: width, scratch: scratch)
+        SmallGEMM.nn(m: tq, n: headDim, k: tk, alpha: scale, a: dp, lda: tk, b: ks.pointer + kBase, ldb: width,
+                     c: dqs.pointer + qBase, ldc: width)
+        SmallGEMM.tn(m: tk, n: headDim, k: tq, alpha: scale, a: dp, lda: tk, b: qs.pointer + qBase, ldb: width,
+                     c: dks.pointer + kBase, ldc: width, scratch: scratch)
       }
     }
   }
