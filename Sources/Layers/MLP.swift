@@ -13,6 +13,13 @@ public final class MLP: ParameterContainer {
     self.activation = activation
   }
 
+  /// An MLP of the given layers (GPT-2's `c_fc` and `c_proj`, Conv1D layout).
+  public init(fc1: LinearLayer, fc2: LinearLayer, activation: Activation) {
+    self.fc1 = fc1
+    self.fc2 = fc2
+    self.activation = activation
+  }
+
   public var parameters: [Parameter] { fc1.parameters + fc2.parameters }
 
   /// x: [..., C] → [..., C]. With `training`, keeps the pre-activation for `backward`.
