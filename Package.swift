@@ -18,7 +18,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "cliptune", targets: ["cliptune"]),
-    .library(name: "ClipTune", targets: ["Kernels", "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows"]),
+    .library(name: "ClipTune", targets: ["Kernels", "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation", "Training", "Workflows"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +39,7 @@ let package = Package(
     .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
     .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: checked),
     .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: checked),
+    .target(name: "Captioning", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
     .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: checked),
     .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
     .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
@@ -53,6 +54,7 @@ let package = Package(
     .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Tensors", "SafeTensors"]),
     .testTarget(name: "PreprocessingTests", dependencies: ["TestSupport", "Preprocessing", "Tensors", "SafeTensors"]),
     .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Tensors", "SafeTensors", "Preprocessing"]),
+    .testTarget(name: "CaptioningTests", dependencies: ["TestSupport", "Captioning", "Layers", "Tensors", "SafeTensors"]),
     .testTarget(name: "PEFTTests", dependencies: ["TestSupport", "PEFT", "CLIP", "Layers", "Tensors", "SafeTensors"]),
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Preprocessing", "Tensors"]),
     .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Tensors"]),
