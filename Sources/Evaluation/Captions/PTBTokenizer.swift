@@ -1,0 +1,150 @@
+/// The tokenisation pycocoevalcap applies to every caption before BLEU and CIDEr: Stanford CoreNLP
+/// 3.4.1's `PTBTokenizer` run with `-preserveLines -lowerCase`, then the tokens in pycocoevalcap's
+/// `PUNCTUATIONS` list (`''` `'` ``` `` ``` `` ` `` `-LRB-` `-RRB-` `-LCB-` `-RCB-` `.` `?` `!` `,` `:` `-`
+/// `--` `...` `;`) dropped and the rest joined with single spaces.
+///
+/// A reimplementation of the Java lexer's rules for caption-like English (docs/caption-metrics.md
+/// lists them and what is not covered), checked token for token against the jar on every caption
+/// of Tests/Fixtures/captions. The filter compares after lower-casing, as pycocoevalcap does, so
+/// brackets survive as `-lrb-` `-rrb-` `-lsb-` `-rsb-` `-lcb-` `-rcb-`, and runs such as `?!`,
+/// `!!` and `??` (one token each) survive too.
+public enum PTBTokenizer {
+  /// pycocoevalcap's `PUNCTUATIONS`: tokens removed after tokenisation (compared case-sensitively
+  /// with the lower-cased tokens, so the upper-case bracket names never match).
+  public static let punctuations: Set<String> = ["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",
+                                                 ".", "?", "!", ",", ":", "-", "--", "...", ";"]
+
+  /// The caption as pycocoevalcap's `PTBTokenizer.tokenize` returns it: lower-cased tokens without
+  /// punctuation, separated by single spaces ("" when nothing is left).
+  public static func tokenize(_ caption: String) -> String {
+    tokens(caption).map { $0.lowercased() }.filter { !punctuations.contains($0) }.joined(separator: " ")
+  }
+
+  /// The Java tokenizer's tokens (before lower-casing and the punctuation filter).
+  public static func tokens(_ caption: String) -> [String] {
+    var out: [String] = []
+    for chunk in caption.split(whereSeparator: { $0.isWhitespace }) {
+      scanChunk(Array(chunk), into: &out)
+    }
+    return out
+  }
+
+  /// Abbreviations whose final period stays on the word (CoreNLP 3.4.1's lists, as far as they
+  /// concern captions), lower-case, without the period.
+  static let abbreviations: Set<String> = [
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "etc", "vs", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mt", "ft", "ave", "cf", "gen", "sen", "rep", "col", "lt", "sgt", "capt", "gov", "rev", "messrs", "bros",
+  ]
+
+  /// Whole words the lexer splits in two (lower-case): "cannot" → "can" "not", "gonna" → "gon" "na".
+  static let splitWords: [String: Int] = ["cannot": 3, "gonna": 3, "gotta": 3, "wanna": 3, "gimme": 3, "lemme": 3]
+
+  static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+
+  static func scanChunk(_ s: [Character], into out: inout [String]) {
+    var i = 0
+    let n = s.count
+    while i < n {
+      let c = s[i]
+      switch c {
+      case "(": out.append("-LRB-"); i += 1
+      case ")": out.append("-RRB-"); i += 1
+      case "[": out.append("-LSB-"); i += 1
+      case "]": out.append("-RSB-"); i += 1
+      case "{": out.append("-LCB-"); i += 1
+      case "}": out.append("-RCB-"); i += 1
+      case "\"", "\u{201C}", "\u{201D}", "\u{201E}":
+        let opening = c == "\u{201C}" || c == "\u{201E}" || (c == "\"" && (out.isEmpty || i == 0))
+        out.append(opening ? "``" : "''"); i += 1
+      case "`", "\u{2018}": out.append("`"); i += 1
+      case "'", "\u{2019}":
+        // An apostrophe not inside a word (inside ones are taken by the word scan).
+        out.append(i == 0 && i + 1 < n && isWordChar(s[i + 1]) ? "`" : "'"); i += 1
+      case "\u{2026}": out.append("..."); i += 1
+      case "\u{2014}", "\u{2013}": out.append("--"); i += 1
+      case ".":
+        var j = i
+        while j < n && s[j] == "." { j += 1 }
+        out.append(j - i >= 3 ? "..." : "."); i = j == i + 2 ? i + 1 : j
+      case "-":
+        var j = i
+        while j < n && s[j] == "-" { j += 1 }
+        out.append(j - i >= 2 ? "--" : "-"); i = j
+      case "?", "!":
+        var j = i
+        while j < n && (s[j] == "?" || s[j] == "!") { j += 1 }
+        out.append(String(s[i..<j])); i = j
+      case "\u{00A3}": out.append("#"); i += 1
+      case "\u{20AC}": out.append("$"); i += 1
+      case "\u{00BD}": out.append("1/2"); i += 1
+      case "\u{00BC}": out.append("1/4"); i += 1
+      case "\u{00BE}": out.append("3/4"); i += 1
+      default:
+        if isWordChar(c) || ((c == "@" || c == "#") && i + 1 < n && isWordChar(s[i + 1])) {
+          i = scanWord(s, from: i, into: &out)
+        } else {
+          out.append(String(c)); i += 1
+        }
+      }
+    }
+  }
+
+  /// A word: letters and digits joined by `-` `.` `/` `'` `&` (between word characters; `&` only
+  /// between capitals, as in "AT&T") and `,` `:` (between digits), plus a final period when the
+  /// word is an abbreviation; then contractions split off. Returns the index after the word.
+  static func scanWord(_ s: [Character], from start: Int, into out: inout [String]) -> Int {
+    let n = s.count
+    var j = start + 1
+    while j < n {
+      let c = s[j]
+      if isWordChar(c) || c == "@" { j += 1; continue }
+      guard j + 1 < n, isWordChar(s[j + 1]), isWordChar(s[j - 1]) else { break }
+      let joins: Bool
+      switch c {
+      case "-", ".", "/": joins = true
+      case "'", "\u{2019}": joins = true
+      case ",", ":": joins = s[j - 1].isNumber && s[j + 1].isNumber
+      case "&": joins = s[j - 1].isUppercase && s[j + 1].isUppercase
+      default: joins = false
+      }
+      if !joins { break }
+      j += 1
+    }
+    var word = String(s[start..<j])
+    if j < n, s[j] == ".", !(j + 1 < n && s[j + 1] == "."), isAbbreviation(word) {
+      word += "."
+      j += 1
+    }
+    splitContractions(word, into: &out)
+    return j
+  }
+
+  /// "u.s" + "." (letters separated by periods), a single letter ("a."), or a listed abbreviation.
+  static func isAbbreviation(_ word: String) -> Bool {
+    let lower = word.lowercased()
+    if abbreviations.contains(lower) { return true }
+    let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.allSatisfy { $0.count == 1 && $0.first!.isLetter }
+  }
+
+  /// n't 's 're 'll 'd 've 'm (any case, straight or curly apostrophe) split off the word, and the
+  /// lexer's split words (cannot, gonna, …).
+  static func splitContractions(_ word: String, into out: inout [String]) {
+    let w = word.replacingOccurrences(of: "\u{2019}", with: "'")
+    let lower = w.lowercased()
+    if let k = splitWords[lower] {
+      out.append(String(w.prefix(k))); out.append(String(w.dropFirst(k))); return
+    }
+    if lower.hasSuffix("n't"), w.count > 3 {
+      out.append(String(w.dropLast(3))); out.append(String(w.suffix(3))); return
+    }
+    for suffix in ["'s", "'re", "'ll", "'d", "'ve", "'m"] where lower.hasSuffix(suffix) && w.count > suffix.count {
+      let stem = w.dropLast(suffix.count)
+      if let last = stem.last, last.isLetter || last.isNumber {
+        out.append(String(stem)); out.append(String(w.suffix(suffix.count))); return
+      }
+    }
+    out.append(w)
+  }
+}
