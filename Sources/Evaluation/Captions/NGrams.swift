@@ -6,8 +6,16 @@ struct NGramCounts {
   /// Count of every k-gram, k = 1…n; `counts[k - 1]` holds the k-grams.
   let counts: [[String: Int]]
 
+  /// Python's `str.split()` separators: `str.isspace()` characters.
+  static func isPythonWhitespace(_ u: Unicode.Scalar) -> Bool {
+    switch u.value {
+    case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+    default: return false
+    }
+  }
+
   init(_ caption: String, n: Int = 4) {
-    let words = caption.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+    let words = caption.unicodeScalars.split(whereSeparator: Self.isPythonWhitespace).map { String(String.UnicodeScalarView($0)) }
     length = words.count
     var counts = [[String: Int]](repeating: [:], count: n)
     for k in 1...n where words.count >= k {

@@ -23,10 +23,40 @@ public enum PTBTokenizer {
   /// The Java tokenizer's tokens (before lower-casing and the punctuation filter).
   public static func tokens(_ caption: String) -> [String] {
     var out: [String] = []
-    for chunk in caption.split(whereSeparator: { $0.isWhitespace }) {
+    for chunk in joinFractions(caption).split(whereSeparator: { $0.isWhitespace && $0 != "\u{00A0}" }) {
       scanChunk(Array(chunk), into: &out)
     }
     return out
+  }
+
+  /// The text with every no-break space made a plain space, then the single space of a number
+  /// followed by a fraction ("5 1/2") made a no-break space: the lexer keeps "5\u{00A0}1/2" as one
+  /// token, which pycocoevalcap's `split(' ')` leaves whole (and BLEU's and CIDEr's `split()`
+  /// later split).
+  static func joinFractions(_ text: String) -> [Character] {
+    var s = Array(text.replacingOccurrences(of: "\u{00A0}", with: " "))
+    var i = 1
+    while i + 1 < s.count {
+      if s[i] == " ", s[i - 1].isNumber, s[i + 1].isNumber, plainInteger(before: i, in: s) {
+        var j = i + 1
+        while j < s.count && s[j].isNumber { j += 1 }
+        if j + 1 < s.count, s[j] == "/", s[j + 1].isNumber {
+          var k = j + 1
+          while k < s.count && s[k].isNumber { k += 1 }
+          if k == s.count || !isWordChar(s[k]) { s[i] = "\u{00A0}" }
+        }
+      }
+      i += 1
+    }
+    return s
+  }
+
+  /// Whether the digits before `i` are a whole number: not preceded by a letter, digit, `,` or
+  /// `.` ("5 1/2" and "$5 1/2" join; "10,000 1/2" and "3.5 1/2" do not).
+  static func plainInteger(before i: Int, in s: [Character]) -> Bool {
+    var j = i - 1
+    while j >= 0 && s[j].isASCII && s[j].isNumber { j -= 1 }
+    return j < 0 || !(isWordChar(s[j]) || s[j] == "," || s[j] == ".")
   }
 
   /// Abbreviations whose final period stays on the word (CoreNLP 3.4.1's lists, as far as they
@@ -59,8 +89,15 @@ public enum PTBTokenizer {
         out.append(opening ? "``" : "''"); i += 1
       case "`", "\u{2018}": out.append("`"); i += 1
       case "'", "\u{2019}":
-        // An apostrophe not inside a word (inside ones are taken by the word scan).
-        out.append(i == 0 && i + 1 < n && isWordChar(s[i + 1]) ? "`" : "'"); i += 1
+        // An apostrophe not inside a word (inside ones are taken by the word scan): a contraction
+        // after a closing quote or bracket ("dog"'s), else a quote.
+        if c == "'", i + 1 < n, s[i + 1] == "'" {
+          out.append("''"); i += 2  // two apostrophes are one closing quote: dogs''s → dogs '' s
+        } else if let k = contractionAfterApostrophe(s, at: i) {
+          out.append("'" + String(s[(i + 1)..<(i + 1 + k)])); i += 1 + k
+        } else {
+          out.append(i == 0 && i + 1 < n && isWordChar(s[i + 1]) ? "`" : "'"); i += 1
+        }
       case "\u{2026}": out.append("..."); i += 1
       case "\u{2014}", "\u{2013}": out.append("--"); i += 1
       case ".":
@@ -81,7 +118,7 @@ public enum PTBTokenizer {
       case "\u{00BC}": out.append("1/4"); i += 1
       case "\u{00BE}": out.append("3/4"); i += 1
       default:
-        if isWordChar(c) || ((c == "@" || c == "#") && i + 1 < n && isWordChar(s[i + 1])) {
+        if isWordChar(c) || ((c == "@" || c == "#") && i + 1 < n && s[i + 1].isLetter) {
           i = scanWord(s, from: i, into: &out)
         } else {
           out.append(String(c)); i += 1
@@ -99,6 +136,7 @@ public enum PTBTokenizer {
     while j < n {
       let c = s[j]
       if isWordChar(c) || c == "@" { j += 1; continue }
+      if c == "\u{00A0}" { j += 1; continue }  // "5\u{00A0}1/2", made by joinFractions
       guard j + 1 < n, isWordChar(s[j + 1]), isWordChar(s[j - 1]) else { break }
       let joins: Bool
       switch c {
@@ -112,12 +150,23 @@ public enum PTBTokenizer {
       j += 1
     }
     var word = String(s[start..<j])
-    if j < n, s[j] == ".", !(j + 1 < n && s[j + 1] == "."), isAbbreviation(word) {
+    if j < n, s[j] == ".", isAbbreviation(word) || (j + 1 < n && ",;:".contains(s[j + 1])) {
       word += "."
       j += 1
     }
     splitContractions(word, into: &out)
     return j
+  }
+
+  /// The length of the contraction (s, re, ll, d, ve, m; any case) after the apostrophe at `i`
+  /// when no letter or digit follows it, else nil.
+  static func contractionAfterApostrophe(_ s: [Character], at i: Int) -> Int? {
+    for suffix in ["s", "re", "ll", "d", "ve", "m"] {
+      let end = i + 1 + suffix.count
+      guard end <= s.count, String(s[(i + 1)..<end]).lowercased() == suffix else { continue }
+      if end == s.count || !isWordChar(s[end]) { return suffix.count }
+    }
+    return nil
   }
 
   /// "u.s" + "." (letters separated by periods), a single letter ("a."), or a listed abbreviation.
@@ -128,23 +177,30 @@ public enum PTBTokenizer {
     return parts.allSatisfy { $0.count == 1 && $0.first!.isLetter }
   }
 
-  /// n't 's 're 'll 'd 've 'm (any case, straight or curly apostrophe) split off the word, and the
-  /// lexer's split words (cannot, gonna, …).
+  /// n't 's 're 'll 'd 've 'm (any case, straight or curly apostrophe) split off the word, as
+  /// often as they occur at its end ("you've's" → "you" "'ve" "'s"), and the lexer's split words
+  /// (cannot, gonna, …).
   static func splitContractions(_ word: String, into out: inout [String]) {
-    let w = word.replacingOccurrences(of: "\u{2019}", with: "'")
-    let lower = w.lowercased()
-    if let k = splitWords[lower] {
-      out.append(String(w.prefix(k))); out.append(String(w.dropFirst(k))); return
-    }
-    if lower.hasSuffix("n't"), w.count > 3 {
-      out.append(String(w.dropLast(3))); out.append(String(w.suffix(3))); return
-    }
-    for suffix in ["'s", "'re", "'ll", "'d", "'ve", "'m"] where lower.hasSuffix(suffix) && w.count > suffix.count {
-      let stem = w.dropLast(suffix.count)
-      if let last = stem.last, last.isLetter || last.isNumber {
-        out.append(String(stem)); out.append(String(w.suffix(suffix.count))); return
+    var w = word.replacingOccurrences(of: "\u{2019}", with: "'")
+    var suffixes: [String] = []
+    peeling: while true {
+      let lower = w.lowercased()
+      if lower.hasSuffix("n't"), w.count > 3 {
+        suffixes.insert(String(w.suffix(3)), at: 0); w = String(w.dropLast(3)); continue
       }
+      for suffix in ["'s", "'re", "'ll", "'d", "'ve", "'m"] where lower.hasSuffix(suffix) && w.count > suffix.count {
+        let stem = w.dropLast(suffix.count)
+        if let last = stem.last, last.isLetter || last.isNumber {
+          suffixes.insert(String(w.suffix(suffix.count)), at: 0); w = String(stem); continue peeling
+        }
+      }
+      break
     }
-    out.append(w)
+    if let k = splitWords[w.lowercased()] {
+      out.append(String(w.prefix(k))); out.append(String(w.dropFirst(k)))
+    } else {
+      out.append(w)
+    }
+    out.append(contentsOf: suffixes)
   }
 }
