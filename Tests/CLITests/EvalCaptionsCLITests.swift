@@ -63,5 +63,14 @@ struct EvalCaptionsCLITests {
       let file = try write(lines, name)
       try CommandLineTool.expectFailure(["eval", "captions", "--predictions", file.path, "--data", data.path, "--split", "val"], mentions: needles)
     }
+    // --output over an input is refused, and the input is left as it was.
+    let preds = try write(good, "keep.jsonl")
+    let before = try Data(contentsOf: preds)
+    try CommandLineTool.expectFailure(["eval", "captions", "--predictions", preds.path, "--data", data.path, "--split", "val", "--output", preds.path],
+                                      mentions: ["keep.jsonl"])
+    #expect(try Data(contentsOf: preds) == before)
+    // An image of the data file with no file on disk: the data file's own error.
+    try CommandLineTool.expectFailure(["eval", "captions", "--predictions", preds.path, "--data", data.path, "--split", "val", "--image-root", "/nonexistent"],
+                                      mentions: ["dataset.json", "not found"])
   }
 }

@@ -17,6 +17,7 @@ struct EvalCaptions: ParsableCommand {
       then its images/). Every image of the split needs exactly one prediction.
       """)
 
+  @OptionGroup var compute: ComputeOptions
   @Option(help: "JSON lines file of predicted captions.") var predictions: String
   @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String
   @Option(help: "Folder the image paths are relative to (default: the data file's folder, then its images/).") var imageRoot: String?
@@ -27,6 +28,7 @@ struct EvalCaptions: ParsableCommand {
   static let listed = 5
 
   func run() throws {
+    compute.apply()
     let inputs = [OutputPath.Input(data, role: "the --data file"), OutputPath.Input(predictions, role: "the --predictions file")]
     if let output { try OutputPath.checkFile(output, inputs: inputs) }
     let dataURL = URL(fileURLWithPath: data)
