@@ -23,8 +23,17 @@ public enum PTBTokenizer {
   /// The Java tokenizer's tokens (before lower-casing and the punctuation filter).
   public static func tokens(_ caption: String) -> [String] {
     var out: [String] = []
-    for chunk in joinFractions(caption).split(whereSeparator: { $0.isWhitespace && $0 != "\u{00A0}" }) {
-      scanChunk(Array(chunk), into: &out)
+    let s = joinFractions(caption)
+    func isSpace(_ c: Character) -> Bool { c.isWhitespace && c != "\u{00A0}" }
+    var i = 0
+    while i < s.count {
+      if isSpace(s[i]) { i += 1; continue }
+      var end = i
+      while end < s.count && !isSpace(s[end]) { end += 1 }
+      // "no. 3": one plain space, then a digit.
+      let numberFollows = end + 1 < s.count && s[end] == " " && s[end + 1].isASCII && s[end + 1].isNumber
+      scanChunk(Array(s[i..<end]), numberFollows: numberFollows, into: &out)
+      i = end
     }
     return out
   }
@@ -51,12 +60,12 @@ public enum PTBTokenizer {
     return s
   }
 
-  /// Whether the digits before `i` are a whole number: not preceded by a letter, digit, `,` or
-  /// `.` ("5 1/2" and "$5 1/2" join; "10,000 1/2" and "3.5 1/2" do not).
+  /// Whether the digits before `i` are a whole number: not preceded by a letter, digit, `,`, `.`
+  /// or `/` ("5 1/2" and "$5 1/2" join; "10,000 1/2", "3.5 1/2" and "1/2 1/2" do not).
   static func plainInteger(before i: Int, in s: [Character]) -> Bool {
     var j = i - 1
     while j >= 0 && s[j].isASCII && s[j].isNumber { j -= 1 }
-    return j < 0 || !(isWordChar(s[j]) || s[j] == "," || s[j] == ".")
+    return j < 0 || !(isWordChar(s[j]) || s[j] == "," || s[j] == "." || s[j] == "/")
   }
 
   /// Abbreviations whose final period stays on the word (CoreNLP 3.4.1's lists, as far as they
@@ -64,15 +73,22 @@ public enum PTBTokenizer {
   static let abbreviations: Set<String> = [
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "etc", "vs", "inc", "ltd", "co", "corp",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mt", "ft", "ave", "cf", "gen", "sen", "rep", "col", "lt", "sgt", "capt", "gov", "rev", "messrs", "bros",
+    "mt", "ft", "ave", "cf", "gen", "sen", "rep", "col", "lt", "sgt", "capt", "gov", "rev", "messrs", "bros", "bldg", "tel", "ext",
   ]
+
+  /// Abbreviations that keep their period only before a number ("no. 3", "fig. 2"; "no." else
+  /// splits), lower-case, without the period.
+  static let numberAbbreviations: Set<String> = ["no", "nos", "fig", "figs", "ca", "pp", "art", "op", "prop"]
 
   /// Whole words the lexer splits in two (lower-case): "cannot" → "can" "not", "gonna" → "gon" "na".
   static let splitWords: [String: Int] = ["cannot": 3, "gonna": 3, "gotta": 3, "wanna": 3, "gimme": 3, "lemme": 3]
 
-  static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+  /// Letters, digits and `_`; not the vulgar fractions, which become tokens of their own.
+  static func isWordChar(_ c: Character) -> Bool {
+    (c.isLetter || c.isNumber || c == "_") && !"\u{00BC}\u{00BD}\u{00BE}".contains(c)
+  }
 
-  static func scanChunk(_ s: [Character], into out: inout [String]) {
+  static func scanChunk(_ s: [Character], numberFollows: Bool = false, into out: inout [String]) {
     var i = 0
     let n = s.count
     while i < n {
@@ -119,7 +135,7 @@ public enum PTBTokenizer {
       case "\u{00BE}": out.append("3/4"); i += 1
       default:
         if isWordChar(c) || ((c == "@" || c == "#") && i + 1 < n && s[i + 1].isLetter) {
-          i = scanWord(s, from: i, into: &out)
+          i = scanWord(s, from: i, numberFollows: numberFollows, into: &out)
         } else {
           out.append(String(c)); i += 1
         }
@@ -130,7 +146,7 @@ public enum PTBTokenizer {
   /// A word: letters and digits joined by `-` `.` `/` `'` `&` (between word characters; `&` only
   /// between capitals, as in "AT&T") and `,` `:` (between digits), plus a final period when the
   /// word is an abbreviation; then contractions split off. Returns the index after the word.
-  static func scanWord(_ s: [Character], from start: Int, into out: inout [String]) -> Int {
+  static func scanWord(_ s: [Character], from start: Int, numberFollows: Bool, into out: inout [String]) -> Int {
     let n = s.count
     var j = start + 1
     while j < n {
@@ -150,7 +166,8 @@ public enum PTBTokenizer {
       j += 1
     }
     var word = String(s[start..<j])
-    if j < n, s[j] == ".", isAbbreviation(word) || (j + 1 < n && ",;:".contains(s[j + 1])) {
+    let beforeNumber = numberFollows && j + 1 == n && numberAbbreviations.contains(word.lowercased())
+    if j < n, s[j] == ".", isAbbreviation(word) || beforeNumber || (j + 1 < n && ",;:".contains(s[j + 1])) {
       word += "."
       j += 1
     }
