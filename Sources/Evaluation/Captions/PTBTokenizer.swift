@@ -1,7 +1,7 @@
 /// The tokenisation pycocoevalcap applies to every caption before BLEU and CIDEr: Stanford CoreNLP
-/// 3.4.1's `PTBTokenizer` run with `-preserveLines -lowerCase`, then the tokens in pycocoevalcap's
-/// `PUNCTUATIONS` list (`''` `'` ``` `` ``` `` ` `` `-LRB-` `-RRB-` `-LCB-` `-RCB-` `.` `?` `!` `,` `:` `-`
-/// `--` `...` `;`) dropped and the rest joined with single spaces.
+/// 3.4.1's `PTBTokenizer` run with `-preserveLines -lowerCase`, then the tokens of pycocoevalcap's
+/// `PUNCTUATIONS` list (`punctuations` here: quotes, `.` `?` `!` `,` `:` `;` `-` `--` `...` and
+/// the upper-case bracket names) dropped, and the rest joined with single spaces.
 ///
 /// A reimplementation of the Java lexer's rules for caption-like English (docs/caption-metrics.md
 /// lists them and what is not covered), checked token for token against the jar on every caption
@@ -88,6 +88,8 @@ public enum PTBTokenizer {
     (c.isLetter || c.isNumber || c == "_") && !"\u{00BC}\u{00BD}\u{00BE}".contains(c)
   }
 
+  /// The tokens of one whitespace-free stretch of the caption, appended to `out`; `numberFollows`
+  /// says one space and a digit come after it (for "no. 3").
   static func scanChunk(_ s: [Character], numberFollows: Bool = false, into out: inout [String]) {
     var i = 0
     let n = s.count
