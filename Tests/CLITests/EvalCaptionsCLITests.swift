@@ -47,6 +47,21 @@ struct EvalCaptionsCLITests {
     #expect(keys == ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "CIDEr", "images"], "\(r.stdout)")
   }
 
+  /// A CSV data file (no splits: --split is ignored), paths relative to --image-root.
+  @Test func csvDataWithImageRoot() throws {
+    let rows = ["filepath,caption", "00.png,a red square", "00.png,\"a square, red\"", "01.png,a green square", "02.png,a blue square"]
+    let csv = try write(rows, "refs.csv")
+    let preds = try write([line("00.png", "A red square."), line("01.png", "a green circle"), line("02.png", "a blue square")], "csv.jsonl")
+    let r = try CommandLineTool.run(["eval", "captions", "--predictions", preds.path, "--data", csv.path, "--image-root", images.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    let expected = try CaptionMetrics.evaluate(
+      predictions: ["0": "A red square.", "1": "a green circle", "2": "a blue square"],
+      references: ["0": ["a red square", "a square, red"], "1": ["a green square"], "2": ["a blue square"]])
+    #expect(json["images"] as? Int == 3)
+    #expect(mismatches((1...4).map { json["BLEU-\($0)"] as! Double } + [json["CIDEr"] as! Double], expected.bleu + [expected.cider], tolerance: 1e-12) == nil)
+  }
+
   @Test func badPredictionsAreClearErrors() throws {
     let val = try self.val
     let good = val.map { line($0.filename, "a shape") }
