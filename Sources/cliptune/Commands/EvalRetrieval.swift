@@ -6,7 +6,7 @@ import Foundation
 import Tensors
 
 struct Eval: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Evaluate a model.", subcommands: [EvalRetrieval.self])
+  static let configuration = CommandConfiguration(abstract: "Evaluate a model, or score given captions.", subcommands: [EvalRetrieval.self, EvalCaptions.self])
 }
 
 /// `cliptune eval retrieval`: image↔text R@1/5/10 (CLIP_benchmark protocol) and mean cosine of
