@@ -25,6 +25,39 @@ import Testing
     #expect(bad.isEmpty, "\(bad.count) mismatches:\n\(bad.prefix(15).joined(separator: "\n"))")
   }
 
+  struct Sweep: Decodable {
+    let block: Int
+    let text: Int
+    let hashes: [String]
+  }
+
+  /// Every scalar in context (split_sweep.json of make_gpt2_tokenizer_fixtures.py): per block of
+  /// 1024 scalars, FNV-1a over the byte lengths of the pieces of the same texts as the script's.
+  @Test func everyScalarInContextSplitsAsTransformers() throws {
+    let data = try Data(contentsOf: GPT2TokenizerFixtures.folder.appendingPathComponent("split_sweep.json"))
+    let sweep = try JSONDecoder().decode(Sweep.self, from: data)
+    #expect(sweep.hashes.count == 0x110000 / sweep.block)
+    let ours = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: sweep.hashes.count)
+    defer { ours.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: sweep.hashes.count) { b in
+      var h: UInt64 = 0xCBF2_9CE4_8422_2325
+      for sub in stride(from: b * sweep.block, to: (b + 1) * sweep.block, by: sweep.text) {
+        var text = ""
+        for v in sub..<(sub + sweep.text) {
+          guard let s = Unicode.Scalar(UInt32(v)) else { continue }  // surrogates
+          let c = String(Character(s))
+          text += "x\(c)  \(c)1 \(c)'s\(c)\t\(c)\n"
+        }
+        if text.isEmpty { continue }
+        GPT2PreTokenizer.forEach(in: text, specialToken: [], special: {},
+                                 word: { h = (h ^ UInt64($0.count)) &* 0x100_0000_01B3 })
+      }
+      ours[b] = h
+    }
+    let bad = sweep.hashes.indices.filter { String(ours[$0], radix: 16).leftPad(16) != sweep.hashes[$0] }
+    #expect(bad.isEmpty, "\(bad.count) blocks differ, first at U+\(bad.prefix(10).map { String($0 * sweep.block, radix: 16, uppercase: true) })")
+  }
+
   @Test(arguments: [
     ("it's", ["it", "'s"]),
     ("IT'S", ["IT", "'", "S"]),
@@ -48,4 +81,8 @@ import Testing
     #expect(got.count == expected.count && zip(got, expected).allSatisfy { C.sameScalars($0, $1) },
             "\(C.show(text)): \(got.map(C.show))")
   }
+}
+
+private extension String {
+  func leftPad(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
