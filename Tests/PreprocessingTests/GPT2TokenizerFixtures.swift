@@ -1,6 +1,7 @@
 import Foundation
 import Preprocessing
 import TestSupport
+import Testing
 
 /// Fixtures written by Scripts/fixtures/make_gpt2_tokenizer_fixtures.py (transformers' GPT2Tokenizer
 /// ids, pre-tokenizer pieces and decodes on a tiny trained vocabulary).
@@ -39,6 +40,13 @@ enum GPT2TokenizerFixtures {
     let data = try! Data(contentsOf: folder.appendingPathComponent("cases.json"))
     return try! JSONDecoder().decode(File.self, from: data)
   }()
+
+  /// Records one issue listing the first mismatches (not the whole list, which can be long).
+  static func expectNone(_ bad: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+    let none = bad.isEmpty
+    #expect(none, "\(bad.count) mismatches, the first:\n\(bad.prefix(15).joined(separator: "\n"))",
+            sourceLocation: sourceLocation)
+  }
 
   /// Loaded once and shared by the tests (the tokenizer is thread-safe).
   static let tokenizer: GPT2Tokenizer = try! GPT2Tokenizer(modelDirectory: folder)

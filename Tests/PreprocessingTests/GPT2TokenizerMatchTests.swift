@@ -19,7 +19,7 @@ import Testing
       let got = F.tokenizer.encode(c.text)
       if got != c.ids { bad.append("\(C.show(c.text)): got \(got), transformers \(c.ids)") }
     }
-    #expect(bad.isEmpty, "\(bad.count) of \(F.file.cases.count) differ:\n\(bad.prefix(15).joined(separator: "\n"))")
+    F.expectNone(bad)
   }
 
   @Test func decodeMatchesTransformersAndRoundTrips() {
@@ -33,7 +33,7 @@ import Testing
         bad.append("\(C.show(c.text)): decode(encode(s)) differs from s")
       }
     }
-    #expect(bad.isEmpty, "\(bad.count) mismatches:\n\(bad.prefix(15).joined(separator: "\n"))")
+    F.expectNone(bad)
   }
 
   @Test func decodeOfArbitraryIdsMatchesTransformers() {
@@ -46,7 +46,7 @@ import Testing
         bad.append("\(c.ids): got \(C.show(decoded)) / \(C.show(skipped)), transformers \(C.show(c.decoded)) / \(C.show(c.decoded_skip_special))")
       }
     }
-    #expect(bad.isEmpty, "\(bad.count) mismatches:\n\(bad.prefix(15).joined(separator: "\n"))")
+    F.expectNone(bad)
   }
 
   @Test func endOfTextIsTheSpecialTokenAndVocabularySize() {
