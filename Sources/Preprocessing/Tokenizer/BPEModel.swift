@@ -20,7 +20,7 @@ final class BPEModel: @unchecked Sendable {
   let idToToken: [Int: [UInt8]]
   /// `left << 32 | right` → `rank << 32 | merged id`.
   private let merges: [UInt64: UInt64]
-  /// Id of each byte's symbol inside a word / at the end of a word (`+ "</w>"`); -1 if missing.
+  /// Id of each byte's symbol inside a word / at the end of a word (`+ endOfWordSuffix`); -1 if missing.
   private let inner: [Int32]
   private let final: [Int32]
   /// -1 when there is no unknown token (missing symbols are dropped).
