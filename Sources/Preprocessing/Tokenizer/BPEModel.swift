@@ -7,10 +7,12 @@ private struct MergeCandidate {
   var newID: Int32
 }
 
-/// Byte-level BPE with the `</w>` end-of-word suffix, over vocabulary ids. Follows the `tokenizers`
-/// BPE model (`merge_word` + `Word::merge_all`) that transformers' CLIPTokenizer runs: a word's bytes
-/// become their byte symbols (the last one with `</w>`; a symbol missing from the vocabulary becomes
-/// the unknown token), then the lowest-ranked adjacent pair is merged until none is left.
+/// Byte-level BPE over vocabulary ids, with an optional end-of-word suffix (`</w>` for CLIP, none for
+/// GPT-2). Follows the `tokenizers` BPE model (`merge_word` + `Word::merge_all`) that transformers'
+/// CLIPTokenizer and GPT2Tokenizer run: a word's bytes become their byte symbols (the last one with
+/// the suffix; a symbol missing from the vocabulary becomes the unknown token, or is dropped when
+/// there is none, as GPT-2's model has none), then the lowest-ranked adjacent pair is merged until
+/// none is left.
 final class BPEModel: @unchecked Sendable {
   /// Token (UTF-8 bytes of its byte-level string) → id.
   let tokenToID: [[UInt8]: Int]
@@ -18,9 +20,10 @@ final class BPEModel: @unchecked Sendable {
   let idToToken: [Int: [UInt8]]
   /// `left << 32 | right` → `rank << 32 | merged id`.
   private let merges: [UInt64: UInt64]
-  /// Id of each byte's symbol inside a word / at the end of a word (`+ "</w>"`); -1 if missing.
+  /// Id of each byte's symbol inside a word / at the end of a word (`+ endOfWordSuffix`); -1 if missing.
   private let inner: [Int32]
   private let final: [Int32]
+  /// -1 when there is no unknown token (missing symbols are dropped).
   private let unknownID: Int32
   private let cache = WordCache()
 
@@ -33,9 +36,10 @@ final class BPEModel: @unchecked Sendable {
   ///   - vocabulary: token → id pairs; a repeated token keeps its last id.
   ///   - merges: pairs in rank order, with the line each came from (for errors). A repeated pair
   ///     keeps its last rank.
-  ///   - unknownToken: the token used for byte symbols the vocabulary lacks.
+  ///   - endOfWordSuffix: appended to a word's last byte symbol (`</w>` for CLIP, empty for GPT-2).
+  ///   - unknownToken: the token used for byte symbols the vocabulary lacks; nil drops them.
   init(vocabulary: [(token: [UInt8], id: Int)], merges: [(left: [UInt8], right: [UInt8], line: Int)],
-       unknownToken: [UInt8], mergesFile: URL, vocabularyFile: URL) throws {
+       endOfWordSuffix: [UInt8], unknownToken: [UInt8]?, mergesFile: URL, vocabularyFile: URL) throws {
     var tokenToID: [[UInt8]: Int] = [:]
     tokenToID.reserveCapacity(vocabulary.count)
     for (token, id) in vocabulary { tokenToID[token] = id }
@@ -61,16 +65,19 @@ final class BPEModel: @unchecked Sendable {
       mergeMap[key] = UInt64(rank) << 32 | UInt64(tokenToID[m.left + m.right]!)
     }
 
-    guard let unknown = tokenToID[unknownToken] else {
-      throw TokenizerError(.missingSpecialToken, file: vocabularyFile,
-                           "the vocabulary has no \(show(unknownToken)) token")
+    var unknown = -1
+    if let unknownToken {
+      guard let id = tokenToID[unknownToken] else {
+        throw TokenizerError(.missingSpecialToken, file: vocabularyFile,
+                             "the vocabulary has no \(show(unknownToken)) token")
+      }
+      unknown = id
     }
     var inner = [Int32](repeating: -1, count: 256), final = inner
-    let suffix = Array("</w>".utf8)
     for b in 0...255 {
       let symbol = ByteLevel.symbolUTF8(UInt8(b))
       inner[b] = tokenToID[symbol].map(Int32.init) ?? -1
-      final[b] = tokenToID[symbol + suffix].map(Int32.init) ?? -1
+      final[b] = tokenToID[symbol + endOfWordSuffix].map(Int32.init) ?? -1
     }
     self.tokenToID = tokenToID
     self.idToToken = idToToken
@@ -87,7 +94,7 @@ final class BPEModel: @unchecked Sendable {
     if n == 0 { return }
     if n == 1 {
       let id = final[Int(word[0])]
-      out.append(Int(id >= 0 ? id : unknownID))
+      if id >= 0 || unknownID >= 0 { out.append(Int(id >= 0 ? id : unknownID)) }
       return
     }
     if cache.lookup(word, into: &out) { return }
@@ -102,14 +109,18 @@ final class BPEModel: @unchecked Sendable {
 
   /// `Word::merge_all`: merges by rank with a priority queue over a linked list of symbols.
   private func merge(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
-    let n = word.count
-    var ids = [Int32](repeating: 0, count: n)
+    var ids: [Int32] = []
+    ids.reserveCapacity(word.count)
+    for i in 0..<word.count {
+      let id = (i == word.count - 1 ? final : inner)[Int(word[i])]
+      if id >= 0 || unknownID >= 0 { ids.append(id >= 0 ? id : unknownID) }
+    }
+    let n = ids.count
+    if n < 2 { return ids }
     var prev = [Int](repeating: -1, count: n)
     var next = [Int](repeating: -1, count: n)
     var alive = [Bool](repeating: true, count: n)
     for i in 0..<n {
-      let id = (i == n - 1 ? final : inner)[Int(word[i])]
-      ids[i] = id >= 0 ? id : unknownID
       prev[i] = i - 1
       next[i] = i + 1 < n ? i + 1 : -1
     }

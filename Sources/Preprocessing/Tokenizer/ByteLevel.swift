@@ -47,6 +47,21 @@ enum ByteLevel {
     Array(String(Character(byteToScalar[Int(b)])).utf8)
   }
 
+  /// Appends the bytes a token stands for, as the `tokenizers` ByteLevel decoder: a token made only
+  /// of byte symbols decodes to those bytes; any other token to its own UTF-8 text.
+  static func appendDecoded(_ token: [UInt8], to bytes: inout [UInt8]) {
+    let start = bytes.count
+    for s in String(decoding: token, as: UTF8.self).unicodeScalars {
+      let b = s.value < scalarToByte.count ? scalarToByte[Int(s.value)] : -1
+      if b < 0 {
+        bytes.removeLast(bytes.count - start)
+        bytes.append(contentsOf: token)
+        return
+      }
+      bytes.append(UInt8(b))
+    }
+  }
+
   private static func isPrintable(_ b: UInt8) -> Bool {
     (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b)
   }

@@ -28,8 +28,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
   /// - Throws: `TokenizerError` naming the file for a missing or malformed file, a merge whose tokens
   ///   are not in the vocabulary, or a vocabulary without `<|startoftext|>`/`<|endoftext|>`.
   public convenience init(vocabJSON: URL, merges: URL) throws {
-    let vocabulary = try VocabularyJSON.parse(try TokenizerFiles.read(vocabJSON), file: vocabJSON)
-    let mergeList = try TokenizerFiles.parseMergesTxt(try TokenizerFiles.read(merges), file: merges)
+    let (vocabulary, mergeList) = try TokenizerFiles.readVocabularyAndMerges(vocabJSON: vocabJSON, merges: merges)
     try self.init(vocabulary: vocabulary, merges: mergeList, vocabularyFile: vocabJSON, mergesFile: merges)
   }
 
@@ -52,15 +51,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
   /// Loads `vocab.json` and `merges.txt` from a Hugging Face model (or tokenizer) folder.
   /// - Throws: `TokenizerError` naming the folder if it or either file is missing.
   public convenience init(modelDirectory: URL) throws {
-    guard InputFile.kind(modelDirectory.path) == .directory else {
-      throw TokenizerError(.missingFile, file: modelDirectory, "model folder does not exist")
-    }
-    let vocab = modelDirectory.appendingPathComponent("vocab.json")
-    let merges = modelDirectory.appendingPathComponent("merges.txt")
-    for file in [vocab, merges] where InputFile.kind(file.path) == nil {
-      throw TokenizerError(.missingFile, file: modelDirectory,
-                           "model folder has no \(file.lastPathComponent) (a CLIP tokenizer needs vocab.json and merges.txt)")
-    }
+    let (vocab, merges) = try TokenizerFiles.folderFiles(modelDirectory, tokenizer: "a CLIP tokenizer")
     try self.init(vocabJSON: vocab, merges: merges)
   }
 
@@ -68,7 +59,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
   init(vocabulary: TokenizerFiles.Vocabulary, merges: TokenizerFiles.Merges,
        vocabularyFile: URL, mergesFile: URL) throws {
     let startText = Array("<|startoftext|>".utf8), endText = Array("<|endoftext|>".utf8)
-    model = try BPEModel(vocabulary: vocabulary, merges: merges, unknownToken: endText,
+    model = try BPEModel(vocabulary: vocabulary, merges: merges, endOfWordSuffix: Array("</w>".utf8), unknownToken: endText,
                          mergesFile: mergesFile, vocabularyFile: vocabularyFile)
     guard let start = model.tokenToID[startText] else {
       throw TokenizerError(.missingSpecialToken, file: vocabularyFile, "the vocabulary has no '<|startoftext|>' token")
@@ -118,18 +109,7 @@ public final class CLIPTokenizer: @unchecked Sendable {
     for id in ids {
       if skipSpecialTokens, id == startToken || id == endToken { continue }
       guard let token = model.idToToken[id] else { continue }
-      // A token made only of byte symbols decodes to those bytes; any other token to its own text.
-      let start = bytes.count
-      var allBytes = true
-      for s in String(decoding: token, as: UTF8.self).unicodeScalars {
-        let b = s.value < ByteLevel.scalarToByte.count ? ByteLevel.scalarToByte[Int(s.value)] : -1
-        if b < 0 { allBytes = false; break }
-        bytes.append(UInt8(b))
-      }
-      if !allBytes {
-        bytes.removeLast(bytes.count - start)
-        bytes.append(contentsOf: token)
-      }
+      ByteLevel.appendDecoded(token, to: &bytes)
     }
     // Lossy UTF-8, then "</w>" → " " (ASCII, so replacing in the repaired UTF-8 is the same as in
     // the string), then Python's str.strip().

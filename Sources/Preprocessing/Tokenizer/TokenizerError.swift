@@ -14,8 +14,11 @@ public struct TokenizerError: Error, CustomStringConvertible {
     case malformedMerges
     /// The `.gz` file is not valid gzip/deflate data (or its checksum does not match).
     case malformedGzip
-    /// The vocabulary lacks `<|startoftext|>` or `<|endoftext|>`.
+    /// The vocabulary lacks `<|startoftext|>` or `<|endoftext|>` (CLIP), or lacks `<|endoftext|>`
+    /// and the id it would be given is taken (GPT-2).
     case missingSpecialToken
+    /// A model folder's `config.json` is not a JSON object.
+    case malformedConfig
     /// The file or folder could not be created or written.
     case unwritable
   }

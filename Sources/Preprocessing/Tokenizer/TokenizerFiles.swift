@@ -23,6 +23,28 @@ enum TokenizerFiles {
     }
   }
 
+  /// `vocab.json` and `merges.txt` of a Hugging Face model folder.
+  /// - Throws: `TokenizerError` (`.missingFile`) naming the folder if it or either file is missing;
+  ///   `tokenizer` ("a CLIP tokenizer") says in the message who needs the files.
+  static func folderFiles(_ directory: URL, tokenizer: String) throws -> (vocab: URL, merges: URL) {
+    guard InputFile.kind(directory.path) == .directory else {
+      throw TokenizerError(.missingFile, file: directory, "model folder does not exist")
+    }
+    let vocab = directory.appendingPathComponent("vocab.json")
+    let merges = directory.appendingPathComponent("merges.txt")
+    for file in [vocab, merges] where InputFile.kind(file.path) == nil {
+      throw TokenizerError(.missingFile, file: directory,
+                           "model folder has no \(file.lastPathComponent) (\(tokenizer) needs vocab.json and merges.txt)")
+    }
+    return (vocab, merges)
+  }
+
+  /// Reads and parses `vocab.json` and `merges.txt`.
+  static func readVocabularyAndMerges(vocabJSON: URL, merges: URL) throws -> (Vocabulary, Merges) {
+    let vocabulary = try VocabularyJSON.parse(try read(vocabJSON), file: vocabJSON)
+    return (vocabulary, try parseMergesTxt(try read(merges), file: merges))
+  }
+
   /// Writes `bytes` to `url` atomically (a temporary file, then a rename).
   static func write(_ bytes: [UInt8], to url: URL) throws {
     do {
