@@ -1,3 +1,4 @@
+import CLIP
 import Datasets
 import Foundation
 import Tensors
@@ -86,7 +87,7 @@ public struct FewShotDemo {
     if case .nonEmpty(let names) = state, !(names.contains("task") && names.contains(FewShotResults.fileName)) {
       throw FewShotError(file: folder.path, "is not empty and is not an earlier few-shot demo (found \(OutputPath.listing(names))); choose a new or empty --output")
     }
-    let config = try CLIPConfigInfo(modelDirectory: URL(fileURLWithPath: options.model))
+    let config = try CLIPConfig(contentsOf: URL(fileURLWithPath: options.model).appendingPathComponent("config.json")).vision
     var synth = SyntheticClassificationOptions()
     synth.imageCount = options.images
     synth.seed = options.seed
@@ -106,24 +107,6 @@ public struct FewShotDemo {
     try FewShotSweep.write(all, to: folder.appendingPathComponent(FewShotResults.fileName))
     try FewShotReport.write(all, to: folder.appendingPathComponent("report.html"), title: "ClipTune few-shot demo")
     return all
-  }
-}
-
-/// The few fields of a model's config.json the demo needs.
-struct CLIPConfigInfo {
-  let imageSize: Int
-
-  init(modelDirectory: URL) throws {
-    let url = modelDirectory.appendingPathComponent("config.json")
-    let data: Data
-    do { data = try InputFile.read(url.path, what: "model config", limit: 16 << 20) } catch let error as InputFileError {
-      throw FewShotError(file: error.file, error.message)
-    }
-    guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let vision = json["vision_config"] as? [String: Any], let size = vision["image_size"] as? Int else {
-      throw FewShotError(file: url.path, "has no vision_config.image_size")
-    }
-    imageSize = size
   }
 }
 

@@ -63,12 +63,7 @@ struct FewShotSubRun {
   static let resultFile = "result.json"
 
   static func write(_ result: FewShotSubRunResult, to folder: URL) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let url = folder.appendingPathComponent(resultFile)
-    do { try encoder.encode(result).write(to: url, options: .atomic) } catch {
-      throw FewShotError(file: url.path, "cannot write: \(error.localizedDescription)")
-    }
+    try FewShotSweep.write(result, to: folder.appendingPathComponent(resultFile))
   }
 
   /// A finished sub-run's result, or nil when it has none (or an unreadable one).
