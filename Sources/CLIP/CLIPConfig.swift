@@ -82,7 +82,7 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
     guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
       throw CLIPError(file: file, "not a JSON object")
     }
-    let reader = JSONFieldReader(file: file)
+    let reader = JSONFieldReader(file: file) { CLIPError(file: $0, $1) }
     self.init()
     guard let textDict = root["text_config"] else {
       throw CLIPError(file: file, "missing required key 'text_config' (is this a CLIPModel config?)")
@@ -229,40 +229,4 @@ public struct CLIPConfig: Sendable, Equatable, Codable {
     let data = try JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys])
     try data.write(to: url, options: .atomic)
   }
-}
-
-/// Typed access to JSON fields with defaults and errors that name the file and key.
-struct JSONFieldReader {
-  let file: String
-
-  private func path(_ section: String, _ key: String) -> String { section.isEmpty ? key : "\(section).\(key)" }
-
-  func int(_ d: [String: Any], _ key: String, _ section: String, default value: Int) throws -> Int {
-    guard let raw = d[key], !(raw is NSNull) else { return value }
-    if let n = raw as? NSNumber, !n.isBoolean, n.doubleValue == n.doubleValue.rounded() {
-      // Beyond ±2^53 a JSON number is no longer an exact integer (and `intValue` may wrap).
-      guard abs(n.doubleValue) <= 9_007_199_254_740_992 else {
-        throw CLIPError(file: file, "'\(path(section, key))' is \(raw), far outside any sensible range")
-      }
-      return n.intValue
-    }
-    throw CLIPError(file: file, "'\(path(section, key))' must be an integer, found \(raw)")
-  }
-
-  func double(_ d: [String: Any], _ key: String, _ section: String, default value: Double) throws -> Double {
-    guard let raw = d[key], !(raw is NSNull) else { return value }
-    if let n = raw as? NSNumber, !n.isBoolean { return n.doubleValue }
-    throw CLIPError(file: file, "'\(path(section, key))' must be a number, found \(raw)")
-  }
-
-  func string(_ d: [String: Any], _ key: String, _ section: String, default value: String) throws -> String {
-    guard let raw = d[key], !(raw is NSNull) else { return value }
-    if let s = raw as? String { return s }
-    throw CLIPError(file: file, "'\(path(section, key))' must be a string, found \(raw)")
-  }
-}
-
-extension NSNumber {
-  /// JSON `true`/`false` arrive as NSNumber too; their Objective-C type code is `c` (char).
-  var isBoolean: Bool { String(cString: objCType) == "c" }
 }
