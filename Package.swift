@@ -38,13 +38,13 @@ let package = Package(
     .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"], swiftSettings: checked),
     .target(name: "CLIP", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
     .target(name: "Datasets", dependencies: ["Tensors", "Preprocessing"], swiftSettings: checked),
-    .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP"], swiftSettings: checked),
+    .target(name: "PEFT", dependencies: ["Tensors", "SafeTensors", "Layers", "CLIP", "Captioning"], swiftSettings: checked),
     .target(name: "Captioning", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
     .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: checked),
-    .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
+    .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
     .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
     .executableTarget(name: "cliptune", dependencies: [
-      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
+      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: checked),
 

@@ -1,3 +1,4 @@
+import SafeTensors
 import ArgumentParser
 import CLIP
 import Foundation
