@@ -141,3 +141,17 @@ public struct ViTConfig: Sendable, Equatable {
               "the sizes imply \(Int(total)) weights, above the limit of \(Limits.totalParameters) (corrupt config?)")
   }
 }
+
+extension ViTConfig {
+  /// The `encoder` section as transformers writes it (the keys ClipTune reads).
+  public var jsonObject: [String: Any] {
+    var d: [String: Any] = [
+      "model_type": "vit", "hidden_size": hiddenSize, "num_hidden_layers": numHiddenLayers,
+      "num_attention_heads": numAttentionHeads, "intermediate_size": intermediateSize, "hidden_act": hiddenAct,
+      "layer_norm_eps": layerNormEps, "image_size": imageSize, "patch_size": patchSize, "num_channels": numChannels,
+      "qkv_bias": qkvBias, "pooler_act": poolerAct, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
+    ]
+    if let poolerOutputSize { d["pooler_output_size"] = poolerOutputSize }
+    return d
+  }
+}

@@ -35,7 +35,7 @@ public final class ViTEncoder: ParameterContainer {
   /// and MLP layers are `LinearLayer` vars, so LoRA can wrap them.
   public var blocks: [TransformerBlock]
   public let layerNorm: LayerNorm           // layernorm, after the last layer
-  public let pooler: Linear                 // pooler.dense [pooler width, C]; unused (see above)
+  public var pooler: LinearLayer            // pooler.dense [pooler width, C]; unused (see above); a slot LoRA may wrap
   /// Training-forward state: batch size and the index of the lowest block that runs backward
   /// (-1: the embeddings train too).
   private var cache: (batch: Int, lowest: Int)?

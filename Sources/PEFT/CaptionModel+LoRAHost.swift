@@ -4,7 +4,7 @@ import Layers
 
 extension CaptionModel: LoRAHost {
   /// Every dense layer in transformers' module order: per ViT layer query, key, value,
-  /// attention.output.dense, intermediate.dense, output.dense; per GPT-2 block attn.c_attn,
+  /// attention.output.dense, intermediate.dense, output.dense; the ViT pooler; per GPT-2 block attn.c_attn,
   /// attn.c_proj, crossattention.c_attn, crossattention.q_attn, crossattention.c_proj, mlp.c_fc,
   /// mlp.c_proj; then `enc_to_dec_proj`. (The tied LM head is the embedding, not a slot.)
   public var linearSlots: [LinearSlot] {
@@ -14,6 +14,8 @@ extension CaptionModel: LoRAHost {
       slots += [slot({ a.qProj }, { a.qProj = $0 }), slot({ a.kProj }, { a.kProj = $0 }), slot({ a.vProj }, { a.vProj = $0 }),
                 slot({ a.outProj }, { a.outProj = $0 }), slot({ m.fc1 }, { m.fc1 = $0 }), slot({ m.fc2 }, { m.fc2 = $0 })]
     }
+    let vit = encoder
+    slots.append(slot({ vit.pooler }, { vit.pooler = $0 }))  // never run, but PEFT adapts it when targeted (`dense`)
     for block in decoder.blocks {
       let a = block.attention, m = block.mlp
       slots += [slot({ a.cAttn }, { a.cAttn = $0 }), slot({ a.cProj }, { a.cProj = $0 })]

@@ -41,6 +41,13 @@ struct CaptionModelTests {
         continue
       }
       guard let g = p.grad else { Issue.record("\(p.name) got no gradient"); continue }
+      if p.name.hasSuffix("attention.key.bias") {
+        // Exactly zero in exact arithmetic (softmax ignores a shift shared by all keys): both
+        // sides are rounding noise, so compare on the scale of the key weight's gradient.
+        let scale = try f.tensor(key.replacingOccurrences(of: ".bias", with: ".weight")).data.map(abs).max() ?? 0
+        #expect(g.data.allSatisfy { abs($0) <= 1e-5 * scale }, "d\(p.name) is not ~0")
+        continue
+      }
       if let m = mismatches(g.data, try f.tensor(key).data, tolerance: 1e-5, relative: true) { Issue.record("d\(p.name): \(m)") }
     }
   }
@@ -64,7 +71,7 @@ struct CaptionModelTests {
   @Test func teacherForcingPadsWithIgnoredLabelsAndShiftsRight() throws {
     let t = try TeacherForcing(captions: [[5, 6, 7], [8]], start: 0, pad: 9, eos: 2, maxTokens: 10)
     #expect(t.labels == [[5, 6, 7, 2], [8, 2, -100, -100]])
-    #expect(t.decoderInputs == [[0, 5, 6, 7], [0, 8, 9, 9]])
+    #expect(t.decoderInputs == [[0, 5, 6, 7], [0, 8, 2, 9]])
     #expect(t.tokenCount == 6)
     let truncated = try TeacherForcing(captions: [[5, 6, 7]], start: 0, pad: 9, eos: 2, maxTokens: 2)
     #expect(truncated.labels == [[5, 6, 2]])

@@ -97,7 +97,7 @@ extension VisionEncoderDecoderConfig {
     let e = encoder, c = e.hiddenSize, i = e.intermediateSize, g = e.imageSize / e.patchSize
     let patch = c * e.numChannels * e.patchSize * e.patchSize + c
     let vitLayer = 4 * (c * c + c) + 2 * c * i + i + c + 4 * c
-    let vit = patch + c + (g * g + 1) * c + e.numHiddenLayers * vitLayer + 2 * c + (c * c + c)
+    let vit = patch + c + (g * g + 1) * c + e.numHiddenLayers * vitLayer + 2 * c + (e.poolerWidth * c + e.poolerWidth)
     let d = decoder, n = d.nEmbd, h = d.innerSize
     let gptLayer = 2 * n + (3 * n * n + 3 * n) + (n * n + n) + 2 * n + (n * h + h) + (h * n + n)
       + (2 * n * n + 2 * n) + 2 * (n * n + n) + 2 * n
@@ -111,11 +111,13 @@ extension VisionEncoderDecoderConfig {
   /// `enc_to_dec_proj` exists), at almost no memory.
   var skeleton: VisionEncoderDecoderConfig {
     var c = self
+    let poolerSkeleton: Int? = encoder.poolerOutputSize == nil ? nil : 1
     c.encoder.hiddenSize = hasEncoderProjection ? 2 : 1
     c.encoder.numAttentionHeads = 1
     c.encoder.intermediateSize = 1
     c.encoder.imageSize = 1
     c.encoder.patchSize = 1
+    c.encoder.poolerOutputSize = poolerSkeleton
     c.decoder.nEmbd = 1
     c.decoder.nHead = 1
     c.decoder.nInner = 1
