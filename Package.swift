@@ -42,7 +42,7 @@ let package = Package(
     .target(name: "Captioning", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing"], swiftSettings: checked),
     .target(name: "Evaluation", dependencies: ["Tensors", "CLIP", "Datasets"], swiftSettings: checked),
     .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
-    .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
+    .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
     .executableTarget(name: "cliptune", dependencies: [
       "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
