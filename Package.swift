@@ -44,7 +44,7 @@ let package = Package(
     .target(name: "Training", dependencies: ["Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation"], swiftSettings: checked),
     .target(name: "Workflows", dependencies: ["Tensors", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training"], swiftSettings: checked),
     .executableTarget(name: "cliptune", dependencies: [
-      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
+      "Tensors", "SafeTensors", "Layers", "Preprocessing", "CLIP", "Captioning", "PEFT", "Datasets", "Evaluation", "Training", "Workflows",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: checked),
 

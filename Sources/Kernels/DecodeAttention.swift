@@ -29,8 +29,15 @@ public enum DecodeAttention {
           let kb = ks.pointer + block, vb = vs.pointer + block
           for j in 0..<n {
             let kj = kb + j * keyStride
-            var dot: Float = 0
-            for d in 0..<headDim { dot += qr[d] * kj[d] }
+            var acc = SIMD8<Float>()
+            var d = 0
+            while d + 8 <= headDim {
+              acc += UnsafeRawPointer(qr + d).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(kj + d).loadUnaligned(as: SIMD8<Float>.self)
+              d += 8
+            }
+            var dot = acc.sum()
+            while d < headDim { dot += qr[d] * kj[d]; d += 1 }
             p[j] = dot * scale
           }
           Softmax.row(p, count: n)

@@ -105,7 +105,7 @@ extension GPT2Decoder {
     for (layer, block) in blocks.enumerated() {
       let attention = block.attention, heads = attention.heads, dh = attention.headDim
       let scale = 1 / Float(dh).squareRoot()
-      let qkv = attention.cAttn.forward(block.ln1.forward(x))  // [R, 3C]
+      let qkv = Self.project(attention.cAttn, block.ln1.forward(x))  // [R, 3C]
       qkv.data.withUnsafeBufferPointer { src in
         cache.selfKeys[layer].withUnsafeMutableBufferPointer { kp in
           cache.selfValues[layer].withUnsafeMutableBufferPointer { vp in
@@ -133,9 +133,9 @@ extension GPT2Decoder {
           }
         }
       }
-      x.add(attention.cProj.forward(context))
+      x.add(Self.project(attention.cProj, context))
       if let cross = block.crossAttention, let lnCross = block.lnCross, let qAttn = cross.qAttn {
-        let q = qAttn.forward(lnCross.forward(x))  // [R, C]
+        let q = Self.project(qAttn, lnCross.forward(x))  // [R, C]
         let s = cache.encoderLength
         var crossContext = Tensor(uninitialized: [r, c])
         q.data.withUnsafeBufferPointer { qp in
@@ -148,9 +148,12 @@ extension GPT2Decoder {
             }
           }
         }
-        x.add(cross.cProj.forward(crossContext))
+        x.add(Self.project(cross.cProj, crossContext))
       }
-      x.add(block.mlp.forward(block.ln2.forward(x)))
+      var hidden = Self.project(block.mlp.fc1, block.ln2.forward(x))  // [R, I]
+      let count = hidden.count
+      hidden.data.withUnsafeMutableBufferPointer { block.mlp.activation.apply($0.baseAddress!, count: count) }
+      x.add(Self.project(block.mlp.fc2, hidden))
     }
     cache.advance()
     let h = finalLayerNorm.forward(x)  // [R, C]
@@ -158,11 +161,34 @@ extension GPT2Decoder {
     h.data.withUnsafeBufferPointer { hp in
       tokenEmbedding.weight.value.data.withUnsafeBufferPointer { wp in
         logits.data.withUnsafeMutableBufferPointer { lp in
-          BLAS.gemm(transB: true, m: r, n: v, k: c, a: hp.baseAddress!, lda: c, b: wp.baseAddress!, ldb: c,
-                    c: lp.baseAddress!, ldc: v)
+          if r <= DecodeGEMM.maxRows {
+            DecodeGEMM.xwt(x: hp.baseAddress!, rows: r, k: c, w: wp.baseAddress!, n: v, y: lp.baseAddress!)
+          } else {
+            BLAS.gemm(transB: true, m: r, n: v, k: c, a: hp.baseAddress!, lda: c, b: wp.baseAddress!, ldb: c,
+                      c: lp.baseAddress!, ldc: v)
+          }
         }
       }
     }
     return logits
+  }
+
+  /// layer(x) for x [R, in]: a plain Conv1D with few rows through `DecodeGEMM` (weights streamed
+  /// once), anything else (more rows, a PEFT wrapper) through the layer's own forward.
+  static func project(_ layer: LinearLayer, _ x: Tensor) -> Tensor {
+    let rows = x.count / layer.inFeatures
+    guard let conv = layer as? Conv1D, rows <= DecodeGEMM.maxRows else { return layer.forward(x) }
+    var y = Tensor(uninitialized: [rows, conv.outFeatures])
+    x.data.withUnsafeBufferPointer { xp in
+      conv.weight.value.data.withUnsafeBufferPointer { wp in
+        conv.bias.value.data.withUnsafeBufferPointer { bp in
+          y.data.withUnsafeMutableBufferPointer { yp in
+            DecodeGEMM.xw(x: xp.baseAddress!, rows: rows, k: conv.inFeatures, w: wp.baseAddress!, n: conv.outFeatures,
+                          bias: bp.baseAddress!, y: yp.baseAddress!)
+          }
+        }
+      }
+    }
+    return y
   }
 }
