@@ -132,6 +132,15 @@ struct GenerationTests {
     }
   }
 
+  /// 9 images × 4 beams = 36 cache rows, past DecodeGEMM.maxRows: the BLAS path, the same ids.
+  @Test func manyRowsGiveTheSameIDs() throws {
+    let want = Self.cases.first { $0.name == "beam4_es_false" }!
+    let config = GenerationConfig(decoderStartTokenID: 0, eosTokenIDs: [0], padTokenID: 0, maxLength: 12, numBeams: 4)
+    let images = [0, 1, 2, 3, 4, 0, 1, 2, 3]
+    let out = try generate(decoder: try Self.decoder(), encoderStates: try Self.states(images), config: config)
+    #expect(out == images.map { want.sequences[$0] })
+  }
+
   @Test func captionTokensDropStartAndEnd() {
     let config = GenerationConfig(decoderStartTokenID: 0, eosTokenIDs: [0, 7], padTokenID: 0)
     #expect(captionTokens([0, 23, 61, 50, 0, 0, 0], config: config) == [23, 61, 50])
