@@ -1,0 +1,78 @@
+/// Matrix products for incremental decoding, where a few rows (beams × images, R ≲ 32) meet a large
+/// weight matrix: the time is reading the weights, so each kernel streams its weights once,
+/// sequentially, and keeps the R rows of input and output close in cache. (A general GEMM packs
+/// panels of the weights first, which for R = 4 costs about as much as the product itself.)
+///
+/// Work is split over output columns (`Parallel`), no BLAS call; every output element is summed in
+/// the same order whatever the thread count, so results do not depend on it.
+public enum DecodeGEMM {
+  /// Rows up to which these kernels beat the BLAS GEMM (above it the product is compute-bound).
+  public static let maxRows = 32
+
+  /// y = x · W (+ b):  x [R, K], W [K, N] row-major (Conv1D's layout), b [N], y [R, N] (overwritten).
+  /// Each worker owns a contiguous column range and streams W's rows over it, four at a time:
+  /// y[r, j] += x[r, p]·W[p, j] + … + x[r, p+3]·W[p+3, j].
+  public static func xw(x: UnsafePointer<Float>, rows: Int, k: Int, w: UnsafePointer<Float>, n: Int,
+                        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
+    let xs = UnsafeSendable(x), ws = UnsafeSendable(w), ys = UnsafeSendable(y), bs = bias.map(UnsafeSendable.init)
+    let threads = Swift.max(1, Swift.min(Parallel.threads, n / 64))
+    let per = ((n + threads - 1) / threads + 15) / 16 * 16
+    Parallel.forEach(threads) { range in
+      for part in range {
+        let j0 = part * per, j1 = Swift.min(n, j0 + per)
+        guard j0 < j1 else { continue }
+        let width = j1 - j0
+        for r in 0..<rows {
+          let yr = ys.pointer + r * n + j0
+          if let bs { yr.update(from: bs.pointer + j0, count: width) } else { yr.update(repeating: 0, count: width) }
+        }
+        var p = 0
+        while p + 4 <= k {
+          let w0 = ws.pointer + p * n + j0, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
+          for r in 0..<rows {
+            let xr = xs.pointer + r * k + p
+            let a0 = xr[0], a1 = xr[1], a2 = xr[2], a3 = xr[3]
+            let yr = ys.pointer + r * n + j0
+            for j in 0..<width { yr[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
+          }
+          p += 4
+        }
+        while p < k {
+          let w0 = ws.pointer + p * n + j0
+          for r in 0..<rows {
+            let a0 = xs.pointer[r * k + p], yr = ys.pointer + r * n + j0
+            for j in 0..<width { yr[j] += a0 * w0[j] }
+          }
+          p += 1
+        }
+      }
+    }
+  }
+
+  /// y = x · Wᵀ:  x [R, K], W [N, K] row-major (an embedding table used as the LM head), y [R, N]
+  /// (overwritten). Each worker streams its range of W's rows; each row meets the R rows of x as
+  /// dot products of 16-lane partial sums (fixed order: lane-wise over K, then the lanes).
+  public static func xwt(x: UnsafePointer<Float>, rows: Int, k: Int, w: UnsafePointer<Float>, n: Int,
+                         y: UnsafeMutablePointer<Float>) {
+    let xs = UnsafeSendable(x), ws = UnsafeSendable(w), ys = UnsafeSendable(y)
+    let wide = k - k % 16
+    Parallel.forEach(n, grain: 256) { range in
+      for v in range {
+        let wv = UnsafeRawPointer(ws.pointer + v * k)
+        for r in 0..<rows {
+          let xr = UnsafeRawPointer(xs.pointer + r * k)
+          var acc = SIMD16<Float>()
+          var p = 0
+          while p < wide {
+            acc += xr.loadUnaligned(fromByteOffset: p * 4, as: SIMD16<Float>.self)
+              * wv.loadUnaligned(fromByteOffset: p * 4, as: SIMD16<Float>.self)
+            p += 16
+          }
+          var dot = acc.sum()
+          while p < k { dot += xs.pointer[r * k + p] * ws.pointer[v * k + p]; p += 1 }
+          ys.pointer[r * n + v] = dot
+        }
+      }
+    }
+  }
+}
