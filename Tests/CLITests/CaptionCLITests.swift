@@ -58,3 +58,67 @@ struct CaptionCLITests {
     #expect(try String(contentsOf: list, encoding: .utf8).hasPrefix(images.path))
   }
 }
+
+/// `cliptune eval captions --model` and `--clip` against the fixture script's references.
+struct EvalCaptionsModelCLITests {
+  let model = Fixtures.url("captioner/tiny").path
+  let data = Fixtures.url("captioner/data/dataset.json").path
+
+  func reference() throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("captioner/generate.json"))) as! [String: Any]
+  }
+
+  /// The loss is transformers' token-weighted teacher-forced loss over every caption of the split;
+  /// the scores are those of the captions it generates, the same as scoring them with --predictions.
+  @Test func modelModeReportsLossAndScoresItsOwnCaptions() throws {
+    let dir = Fixtures.temporaryDirectory("eval-captions-model")
+    let saved = dir.appendingPathComponent("predictions.jsonl"), out = dir.appendingPathComponent("scores.json")
+    let r = try CommandLineTool.run(["eval", "captions", "--model", model, "--data", data, "--split", "train", "--num-beams", "2",
+                                     "--save-predictions", saved.path, "--output", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let scores = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as! [String: Any]
+    let expected = try reference()["split_loss"] as! Double
+    let loss = try #require(scores["loss"] as? Double)
+    #expect(abs(loss - expected) <= 1e-5 * expected, "loss \(loss) vs transformers \(expected)")
+    #expect(scores["images"] as? Int == 16)
+    let again = try CommandLineTool.run(["eval", "captions", "--predictions", saved.path, "--data", data, "--split", "train"])
+    #expect(again.status == 0, "\(again.stderr)")
+    let rescored = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+    for key in ["BLEU-1", "BLEU-4", "CIDEr"] { #expect(rescored[key] as? Double == scores[key] as? Double, "\(key)") }
+    try CommandLineTool.expectFailure(["eval", "captions", "--data", data], mentions: ["--model", "--predictions"])
+    try CommandLineTool.expectFailure(["eval", "captions", "--model", model, "--data", data, "--split", "train", "--num-beams", "0"],
+                                      mentions: ["--num-beams"])
+  }
+
+  /// CLIPScore and RefCLIPScore as jmhessel/clipscore computes them (the fixture script's own
+  /// formulas on transformers' CLIP features), within 1e-5.
+  @Test func clipScoreMatchesTheReferenceFormulas() throws {
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data))) as! [String: Any]
+    let images = json["images"] as! [[String: Any]]
+    let dir = Fixtures.temporaryDirectory("clipscore")
+    let lines = images.map { im -> String in
+      let caption = ((im["sentences"] as! [[String: Any]])[1]["raw"] as! String)
+      let object: [String: Any] = ["image": im["filename"] as! String, "caption": caption]
+      return String(data: try! JSONSerialization.data(withJSONObject: object), encoding: .utf8)!
+    }
+    try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("p.jsonl"), atomically: true, encoding: .utf8)
+    // References: each image's first caption only, as the script used.
+    var refs = json
+    refs["images"] = images.map { im -> [String: Any] in
+      var m = im
+      m["sentences"] = [(im["sentences"] as! [[String: Any]])[0]]
+      return m
+    }
+    try JSONSerialization.data(withJSONObject: refs).write(to: dir.appendingPathComponent("refs.json"))
+    let r = try CommandLineTool.run(["eval", "captions", "--predictions", dir.appendingPathComponent("p.jsonl").path,
+                                     "--data", dir.appendingPathComponent("refs.json").path, "--split", "train",
+                                     "--image-root", Fixtures.url("captioner/data/images").path, "--clip", Fixtures.url("clip/tiny").path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let scores = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    let expected = try reference()["clipscore"] as! [String: Double]
+    for key in ["CLIPScore", "RefCLIPScore"] {
+      let ours = try #require(scores[key] as? Double), theirs = expected[key]!
+      #expect(abs(ours - theirs) <= 1e-5, "\(key): \(ours) vs \(theirs)")
+    }
+  }
+}

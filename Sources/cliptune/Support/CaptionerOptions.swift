@@ -26,7 +26,10 @@ struct CaptionerOptions: ParsableArguments {
     }
   }
 
-  func load() throws -> CaptionPipeline {
+  func load() throws -> CaptionPipeline { try Self.load(model, adapter: adapter, allowNonfinite: allowNonfinite) }
+
+  /// The captioner folder `model` (with the PEFT adapter `adapter` applied), with errors for the command line.
+  static func load(_ model: String, adapter: String?, allowNonfinite: Bool = false) throws -> CaptionPipeline {
     switch InputFile.kind(model) {
     case .directory?: break
     case nil: throw InputError(file: model, message: "no such model folder")
@@ -45,7 +48,9 @@ struct CaptionerOptions: ParsableArguments {
   }
 
   /// The files these folders are read from, which an output must not overwrite.
-  var inputs: [OutputPath.Input] {
+  var inputs: [OutputPath.Input] { Self.inputs(model, adapter: adapter) }
+
+  static func inputs(_ model: String, adapter: String?) -> [OutputPath.Input] {
     let modelFiles = ["config.json", "model.safetensors", "model.safetensors.index.json", "vocab.json", "merges.txt",
                       "preprocessor_config.json", "generation_config.json"]
     func files(_ folder: String, _ names: [String], _ flag: String) -> [OutputPath.Input] {
