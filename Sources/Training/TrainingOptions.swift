@@ -28,6 +28,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
   }
   /// Captioning: caption tokens kept before EOS is appended (nil: the decoder's positions − 1).
   public var captionMaxTokens: Int?
+  /// Captioning validation: beams and max_length of the generated captions (nil: 1 and 16).
+  public var evalNumBeams: Int?
+  public var evalMaxLength: Int?
 
   // Data
   public var model: String
@@ -125,6 +128,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
       try check(freeze.allSatisfy { ["encoder", "decoder"].contains($0) } && Set(freeze).count == freeze.count,
                 "--freeze takes encoder and/or decoder for captioning (each once), got '\(freeze.joined(separator: ","))'")
     }
+    try check(evalNumBeams.map { (1...64).contains($0) } ?? true, "--eval-num-beams must be in 1...64, got \(evalNumBeams ?? 0)")
+    try check(evalMaxLength.map { (2...65_536).contains($0) } ?? true, "--eval-max-length must be in 2...65536, got \(evalMaxLength ?? 0)")
     try check(captionMaxTokens.map { (1...65_536).contains($0) } ?? true, "--max-caption-tokens must be in 1...65536, got \(captionMaxTokens ?? 0)")
     try check((1...Limits.accumulate).contains(accumulate), "--accumulate must be in 1...\(Limits.accumulate), got \(accumulate)")
     try check((1...Limits.epochs).contains(epochs), "--epochs must be in 1...\(Limits.epochs), got \(epochs)")

@@ -64,9 +64,15 @@ struct CaptionTrainCLITests {
     #expect(evals.count == 3)  // before, step 4, end
     let first = evals.first?["loss"] as? Double ?? .nan, last = evals.last?["loss"] as? Double ?? .nan
     #expect(last < first, "validation loss \(first) → \(last)")
-    #expect(r.stdout.contains("train at step 8: loss"))
+    #expect(r.stdout.contains("train at step 8: loss") && r.stdout.contains("CIDEr"))
+    for e in evals { #expect(e["CIDEr"] is Double && e["BLEU-4"] is Double && e["images"] as? Int == 16) }
     let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(report.contains("captioning run") && report.contains("cross-entropy"))
+    #expect(report.contains("before (step 0)") && report.contains("after (step 8)") && report.contains("ground truth"))
+    for step in [0, 4, 8] {
+      let file = out.appendingPathComponent(String(format: "captions/step-%08d.jsonl", step))
+      #expect(FileManager.default.fileExists(atPath: file.path), "missing \(file.lastPathComponent)")
+    }
   }
 
   @Test func dryRunPrintsPEFTsLineForNlpconnectsArchitecture() throws {

@@ -96,7 +96,9 @@ final class ContrastiveObjective: TrainingObjective {
     return out
   }
 
-  func evaluate(_ dataset: RetrievalDataset, split: String, step: Int, options: TrainingOptions) throws -> OrderedJSON {
+  var evaluatesBeforeTraining: Bool { false }
+
+  func evaluate(_ dataset: RetrievalDataset, split: String, step: Int, options: TrainingOptions, runFolder: URL) throws -> OrderedJSON {
     let features = try Validation.Features(pipeline: pipeline, dataset: dataset)
     let record = EvaluationRecord(step: step, split: split,
                                   loss: features.loss(batchSize: options.batchSize * options.accumulate,

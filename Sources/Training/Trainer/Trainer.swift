@@ -148,7 +148,7 @@ public final class Trainer {
   public func run(progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
     runStarted = Date()
     var pairs = 0
-    if step == 0, setup.validation != nil, options.evalEvery != nil { try evaluate() }
+    if step == 0, setup.validation != nil, options.evalEvery != nil || setup.objective.evaluatesBeforeTraining { try evaluate() }
     while step < totalSteps {
       let t0 = Date()
       let micro = try (0..<options.accumulate).map { _ in try setup.batches.next() }
@@ -194,7 +194,8 @@ public final class Trainer {
   /// Evaluates on the validation split and logs it.
   func evaluate() throws {
     guard let dataset = setup.validation else { throw TrainingError("no validation split") }
-    try metrics.append(try setup.objective.evaluate(dataset, split: options.valSplit ?? "val", step: step, options: options))
+    try metrics.append(try setup.objective.evaluate(dataset, split: options.valSplit ?? "val", step: step, options: options,
+                                                    runFolder: runFolder))
   }
 
   /// Writes the final adapter (LoRA, PEFT format) or merged model (full) into the run folder.

@@ -31,7 +31,11 @@ protocol TrainingObjective: AnyObject {
   /// Extra fields of each step's metrics line.
   var stepMetrics: [(String, OrderedJSON)] { get }
   /// Evaluates on `dataset` (the validation split `split`) at `step`; returns the metrics line.
-  func evaluate(_ dataset: RetrievalDataset, split: String, step: Int, options: TrainingOptions) throws -> OrderedJSON
+  /// It may keep files of its own in `runFolder` (generated captions).
+  func evaluate(_ dataset: RetrievalDataset, split: String, step: Int, options: TrainingOptions, runFolder: URL) throws -> OrderedJSON
+  /// Whether a run with a validation split evaluates before its first step even without
+  /// `--eval-every` (captioning: the report compares the base model's captions with the final ones).
+  var evaluatesBeforeTraining: Bool { get }
   /// One line summarising the latest evaluation, for the console (nil before any).
   var lastEvaluationLine: String? { get }
   /// The loss's name on charts ("contrastive loss", "cross-entropy").

@@ -41,6 +41,8 @@ struct Train: ParsableCommand {
   @Option(help: "Start from this PEFT adapter folder instead of a fresh LoRA.") var adapter: String?
   @Option(help: "Full fine-tuning: keep these frozen (retrieval: vision, text; captioning: encoder, decoder).") var freeze: String?
   @Option(help: "Captioning: caption tokens kept before EOS (default: the decoder's positions − 1).") var maxCaptionTokens: Int?
+  @Option(help: "Captioning validation: beams of the generated captions (default 1, greedy).") var evalNumBeams: Int?
+  @Option(help: "Captioning validation: max_length of the generated captions (default 16).") var evalMaxLength: Int?
 
   @Option(help: "adamw, adam or sgd.") var optimizer: TrainingOptions.OptimizerKind = .adamw
   @Option(help: "Peak learning rate.") var lr: Double = 1e-4
@@ -84,6 +86,8 @@ struct Train: ParsableCommand {
     var o = TrainingOptions(model: model!, data: data!, output: output!)
     o.task = task
     o.captionMaxTokens = maxCaptionTokens
+    o.evalNumBeams = evalNumBeams
+    o.evalMaxLength = evalMaxLength
     o.imageRoot = imageRoot
     o.method = method
     o.loraRank = loraRank; o.loraAlpha = loraAlpha; o.loraDropout = loraDropout
