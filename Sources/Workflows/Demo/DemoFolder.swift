@@ -1,13 +1,14 @@
 import Foundation
 
-/// The demo's output folder: new, empty, or an earlier demo's (marked by `demo.json`), which is
+/// A demo's output folder (`demo`, `demo caption`): new, empty, or an earlier demo's (marked by `demo.json`), which is
 /// cleared. Anything else is refused so a typo never deletes a user's files.
 enum DemoFolder {
   static let marker = "demo.json"
   /// What a demo writes into its folder (removed before a rerun).
   static let contents = ["data", "scratch", "pretrain", "adapt", "fewshot", "results.json", "report.html", marker]
 
-  static func prepare(_ folder: URL, options: DemoOptions) throws {
+  /// Clears or creates `folder` and writes `options` (any demo's, resolved) as its marker.
+  static func prepare(_ folder: URL, options: some Encodable) throws {
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
     if fm.fileExists(atPath: folder.path, isDirectory: &isDirectory) {

@@ -8,8 +8,8 @@ import Workflows
 struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
-    abstract: "End-to-end demos: retrieval fine-tuning (the default) and the few-shot study.",
-    subcommands: [DemoRetrievalCommand.self, DemoFewShotCommand.self],
+    abstract: "End-to-end demos: retrieval fine-tuning (the default), the few-shot study and captioning.",
+    subcommands: [DemoRetrievalCommand.self, DemoFewShotCommand.self, DemoCaptionCommand.self],
     defaultSubcommand: DemoRetrievalCommand.self)
 }
 
