@@ -18,7 +18,18 @@ public struct GPT2Config: Sendable, Equatable {
   public var eosTokenId: Int? = 50256
   public var padTokenId: Int?
   public var tieWordEmbeddings = true
+  /// `resid_pdrop`, `embd_pdrop`, `attn_pdrop`: transformers applies them in training mode;
+  /// ClipTune's GPT-2 does not (read so that training can say so).
+  public var dropouts: (resid: Double, embd: Double, attn: Double) = (0.1, 0.1, 0.1)
   public init() {}
+
+  public static func == (a: GPT2Config, b: GPT2Config) -> Bool {
+    a.vocabSize == b.vocabSize && a.nPositions == b.nPositions && a.nEmbd == b.nEmbd && a.nLayer == b.nLayer
+      && a.nHead == b.nHead && a.nInner == b.nInner && a.activationFunction == b.activationFunction
+      && a.layerNormEpsilon == b.layerNormEpsilon && a.addCrossAttention == b.addCrossAttention
+      && a.bosTokenId == b.bosTokenId && a.eosTokenId == b.eosTokenId && a.padTokenId == b.padTokenId
+      && a.tieWordEmbeddings == b.tieWordEmbeddings && a.dropouts == b.dropouts
+  }
 
   /// The MLP width.
   public var innerSize: Int { nInner ?? 4 * nEmbd }
@@ -45,6 +56,8 @@ public struct GPT2Config: Sendable, Equatable {
     eosTokenId = try r.optionalInt(d, "eos_token_id", section) ?? (d.keys.contains("eos_token_id") ? nil : eosTokenId)
     padTokenId = try r.optionalInt(d, "pad_token_id", section)
     tieWordEmbeddings = try r.bool(d, "tie_word_embeddings", section, default: tieWordEmbeddings)
+    dropouts = (try r.double(d, "resid_pdrop", section, default: dropouts.resid), try r.double(d, "embd_pdrop", section, default: dropouts.embd),
+                try r.double(d, "attn_pdrop", section, default: dropouts.attn))
     for (key, supported) in [("scale_attn_weights", true), ("scale_attn_by_inverse_layer_idx", false), ("reorder_and_upcast_attn", false)] {
       let value = try r.bool(d, key, section, default: supported)
       guard value == supported else {
@@ -99,6 +112,7 @@ public struct GPT2Config: Sendable, Equatable {
       "n_head": nHead, "n_inner": nInner.map { $0 as Any } ?? NSNull(), "activation_function": activationFunction,
       "layer_norm_epsilon": layerNormEpsilon, "add_cross_attention": addCrossAttention, "is_decoder": true,
       "tie_word_embeddings": tieWordEmbeddings, "scale_attn_weights": true, "n_ctx": nPositions,
+      "resid_pdrop": dropouts.resid, "embd_pdrop": dropouts.embd, "attn_pdrop": dropouts.attn,
     ]
     if let bosTokenId { d["bos_token_id"] = bosTokenId }
     if let eosTokenId { d["eos_token_id"] = eosTokenId }

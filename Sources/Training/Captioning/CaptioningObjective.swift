@@ -21,7 +21,7 @@ final class CaptioningObjective: TrainingObjective {
   /// Every evaluation so far, oldest first.
   private(set) var records: [CaptionEvaluationRecord] = []
 
-  init(_ options: TrainingOptions) throws {
+  init(_ options: TrainingOptions, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws {
     pipeline = try CaptionPipeline.load(modelDirectory: URL(fileURLWithPath: options.model))
     let config = pipeline.model.config
     ids = try config.teacherForcingIds(file: URL(fileURLWithPath: options.model).appendingPathComponent("config.json").path)
@@ -29,6 +29,10 @@ final class CaptioningObjective: TrainingObjective {
     maxTokens = options.captionMaxTokens ?? (positions - 1)
     guard maxTokens < positions else {
       throw TrainingError("--max-caption-tokens \(maxTokens) plus EOS exceeds the decoder's n_positions \(positions)")
+    }
+    let dropped = config.unappliedDropouts
+    if !dropped.isEmpty {
+      warn("the decoder's config.json asks for dropout while training (\(dropped.joined(separator: ", "))), which transformers applies and ClipTune's GPT-2 does not: this run trains without it (docs/captioning.md)")
     }
   }
 

@@ -41,6 +41,7 @@ enum ScratchCaptioner {
     decoder.nLayer = shape.layers
     decoder.nHead = shape.heads
     decoder.addCrossAttention = true
+    decoder.dropouts = (0, 0, 0)  // what ClipTune trains with, said in the config
     decoder.bosTokenId = eos
     decoder.eosTokenId = eos
     let config = VisionEncoderDecoderConfig(encoder: encoder, decoder: decoder, decoderStartTokenId: eos, padTokenId: eos,
