@@ -56,31 +56,7 @@ public final class CLIPPipeline {
 
   /// Decodes and preprocesses images (in parallel) → [B, 3, S, S]. Errors name the file.
   public func pixelValues(_ urls: [URL]) throws -> Tensor {
-    var images = [RGBImage?](repeating: nil, count: urls.count)
-    var errors = [Error?](repeating: nil, count: urls.count)
-    images.withUnsafeMutableBufferPointer { imgs in
-      errors.withUnsafeMutableBufferPointer { errs in
-        let ip = UnsafeSendable(imgs.baseAddress!), ep = UnsafeSendable(errs.baseAddress!)
-        Parallel.forEach(urls.count) { range in
-          for i in range {
-            do { ip.pointer[i] = try ImageDecoder.decode(contentsOf: urls[i]) } catch { ep.pointer[i] = error }
-          }
-        }
-      }
-    }
-    if let error = errors.compactMap({ $0 }).first { throw error }
-    let decoded = images.compactMap { $0 }
-    let s = model.config.vision.imageSize
-    for (url, image) in zip(urls, decoded) {
-      if let problem = preprocessor.sizeProblem(height: image.height, width: image.width) {
-        throw CLIPError(file: url.path, problem)
-      }
-      let shape = preprocessor.outputShape(height: image.height, width: image.width)
-      guard shape[1] == s, shape[2] == s else {
-        throw CLIPError(file: url.path, "this \(image.width)×\(image.height) image preprocesses to \(shape[2])×\(shape[1]) pixels, but the model takes \(s)×\(s) (preprocessor_config.json has do_center_crop false and no exact size)")
-      }
-    }
-    return try preprocessor.pixelValues(decoded, names: urls.map(\.path))
+    try preprocessor.pixelValues(files: urls, modelImageSize: model.config.vision.imageSize) { CLIPError(file: $0, $1) }
   }
 
   /// Image features (`get_image_features`) for files, `batchSize` at a time. `progress(done)` after each batch.

@@ -2,12 +2,12 @@ import Layers
 import Tensors
 
 /// The ViT image encoder of `CLIPVisionTransformer`: patch embedding (a stride-p convolution
-/// without bias, done as im2col + GEMM), CLS + position embeddings, `pre_layrnorm`, blocks,
+/// without bias, ``PatchEmbedding``), CLS + position embeddings, `pre_layrnorm`, blocks,
 /// `post_layernorm` on the CLS token.
 public final class CLIPVisionTower: ParameterContainer {
   public let config: CLIPVisionConfig
   public let classEmbedding: Parameter     // [C]
-  public let patchEmbedding: Parameter     // [C, channels, p, p]
+  public let patchEmbedding: PatchEmbedding  // weight [C, channels, p, p], no bias
   public let positionEmbedding: Embedding  // [tokens, C]
   public let preLayerNorm: LayerNorm
   public let blocks: [TransformerBlock]
@@ -15,17 +15,17 @@ public final class CLIPVisionTower: ParameterContainer {
   /// Modules run on the token sequence before block `i` (index 0: right after `pre_layrnorm`),
   /// such as visual prompts. Empty for a plain CLIP.
   public private(set) var insertions: [Int: SequenceModule] = [:]
-  /// Training-forward state: im2col columns (for the patch-weight gradient), batch size, token
-  /// count after the last stage, the index of the lowest stage that runs backward, the stages.
-  private var cache: (columns: Tensor?, batch: Int, tokens: Int, lowestStage: Int, stages: [SequenceModule])?
+  /// Training-forward state: batch size, token count after the last stage, the index of the
+  /// lowest stage that runs backward, the stages. (The patch embedding keeps its own im2col cache.)
+  private var cache: (batch: Int, tokens: Int, lowestStage: Int, stages: [SequenceModule])?
 
   public init(_ config: CLIPVisionConfig) {
     self.config = config
     let c = config.hiddenSize, p = config.patchSize, eps = Float(config.layerNormEps)
     let act = Activation(huggingFace: config.hiddenAct)!
     classEmbedding = Parameter("vision_model.embeddings.class_embedding", Tensor(zeros: [c]))
-    patchEmbedding = Parameter("vision_model.embeddings.patch_embedding.weight",
-                               Tensor(zeros: [c, config.numChannels, p, p]))
+    patchEmbedding = PatchEmbedding("vision_model.embeddings.patch_embedding", channels: config.numChannels, dim: c,
+                                    patchSize: p, bias: false)
     positionEmbedding = Embedding("vision_model.embeddings.position_embedding", count: config.tokenCount, dim: c)
     preLayerNorm = LayerNorm("vision_model.pre_layrnorm", dim: c, eps: eps)
     blocks = (0..<config.numHiddenLayers).map {
@@ -37,7 +37,7 @@ public final class CLIPVisionTower: ParameterContainer {
 
   /// The model's own parameters (HF names), then those of inserted modules, block by block.
   public var parameters: [Parameter] {
-    [classEmbedding, patchEmbedding] + positionEmbedding.parameters + preLayerNorm.parameters
+    [classEmbedding] + patchEmbedding.parameters + positionEmbedding.parameters + preLayerNorm.parameters
       + blocks.flatMap(\.parameters) + postLayerNorm.parameters
       + insertions.keys.sorted().flatMap { insertions[$0]!.parameters }
   }
@@ -66,37 +66,18 @@ public final class CLIPVisionTower: ParameterContainer {
 
   /// True when the patch, class or position embeddings train, so backward must reach them.
   var embeddingsTrain: Bool {
-    classEmbedding.trainable || patchEmbedding.trainable || positionEmbedding.hasTrainableParameters
+    classEmbedding.trainable || patchEmbedding.hasTrainableParameters || positionEmbedding.hasTrainableParameters
   }
 
   /// pixels: [B, channels, S, S] → token embeddings before `pre_layrnorm`: [B, 1 + g², C]
-  public func embed(_ pixels: Tensor) -> Tensor { embed(pixels, keepColumns: nil) }
+  public func embed(_ pixels: Tensor) -> Tensor { embed(pixels, training: false) }
 
-  private func embed(_ pixels: Tensor, keepColumns: ((Tensor) -> Void)?) -> Tensor {
-    let b = pixels.shape[0], ch = config.numChannels, s = config.imageSize, p = config.patchSize
-    let g = config.gridSize, c = config.hiddenSize, patchLen = ch * p * p, tokens = g * g + 1
-    // im2col: [B·g², ch·p·p], each row ordered (channel, ky, kx) like the conv weight.
-    var columns = Tensor(zeros: [b * g * g, patchLen])
-    pixels.data.withUnsafeBufferPointer { src in
-      columns.data.withUnsafeMutableBufferPointer { dst in
-        let sp = UnsafeSendable(src.baseAddress!), dp = UnsafeSendable(dst.baseAddress!)
-        Parallel.forEach(b * g * g, grain: 16) { range in
-          for row in range {
-            let img = row / (g * g), gy = (row % (g * g)) / g, gx = row % g
-            var out = dp.pointer + row * patchLen
-            for cc in 0..<ch {
-              for ky in 0..<p {
-                let from = sp.pointer + ((img * ch + cc) * s + gy * p + ky) * s + gx * p
-                out.update(from: from, count: p)
-                out += p
-              }
-            }
-          }
-        }
-      }
-    }
-    let patches = columns.matmul(transposed: patchEmbedding.value.reshaped([c, patchLen]))  // [B·g², C]
-    keepColumns?(columns)
+  private func embed(_ pixels: Tensor, training: Bool) -> Tensor {
+    let s = config.imageSize
+    precondition(pixels.rank == 4 && Array(pixels.shape.dropFirst()) == [config.numChannels, s, s],
+                 "vision tower: pixels must be [B, \(config.numChannels), \(s), \(s)], got \(pixels.shape)")
+    let b = pixels.shape[0], g = config.gridSize, c = config.hiddenSize, tokens = g * g + 1
+    let patches = patchEmbedding.forward(pixels, training: training)  // [B, g², C]
     var x = Tensor(zeros: [b, tokens, c])
     x.data.withUnsafeMutableBufferPointer { xp in
       patches.data.withUnsafeBufferPointer { pp in
@@ -129,16 +110,14 @@ public final class CLIPVisionTower: ParameterContainer {
   public func forward(_ pixels: Tensor, training: Bool = false, hiddenStates: ((Tensor) -> Void)? = nil) -> Tensor {
     let stages = self.stages
     let lowest = embeddingsTrain ? -1 : (stages.firstIndex { $0.hasTrainableParameters } ?? stages.count)
-    var columns: Tensor?
-    let keep = training && patchEmbedding.trainable ? { columns = $0 } : nil as ((Tensor) -> Void)?
-    var x = embed(pixels, keepColumns: keep)  // [B, 1 + g², C]
+    var x = embed(pixels, training: training && lowest < 0)  // [B, 1 + g², C]
     for (s, stage) in stages.enumerated() {
       if stage is TransformerBlock { hiddenStates?(x) }
       x = stage.forward(x, training: training && s >= lowest)
     }
     hiddenStates?(x)
     let b = x.shape[0], t = x.shape[1], c = x.shape[2]
-    cache = training ? (columns, b, t, lowest, stages) : nil
+    cache = training ? (b, t, lowest, stages) : nil
     var cls = Tensor(zeros: [b, c])
     for i in 0..<b {
       for j in 0..<c { cls.data[i * c + j] = x.data[i * t * c + j] }
@@ -148,7 +127,7 @@ public final class CLIPVisionTower: ParameterContainer {
 
   /// dPooled: [B, C], the gradient of the pooled output → gradients in every trainable parameter.
   public func backward(_ dPooled: Tensor) {
-    guard let (columns, b, t, lowest, stages) = cache else { preconditionFailure("vision tower: backward without a training forward") }
+    guard let (b, t, lowest, stages) = cache else { preconditionFailure("vision tower: backward without a training forward") }
     cache = nil
     let c = config.hiddenSize
     guard let dCLS = postLayerNorm.backward(dPooled, inputGradient: lowest < stages.count) else { return }
@@ -169,21 +148,12 @@ public final class CLIPVisionTower: ParameterContainer {
         for i in 0..<b { for k in 0..<(t0 * c) { g[k] += dEmbed.data[i * t0 * c + k] } }
       }
     }
-    if patchEmbedding.trainable, let columns {
-      // dW [C, patchLen] += dPatchesᵀ [C, B·g²] · columns [B·g², patchLen]
-      var dPatches = Tensor(uninitialized: [b * (t0 - 1), c])
+    if patchEmbedding.hasTrainableParameters {
+      var dPatches = Tensor(uninitialized: [b, t0 - 1, c])  // the patch tokens' gradient
       for i in 0..<b {
         for k in 0..<((t0 - 1) * c) { dPatches.data[i * (t0 - 1) * c + k] = dEmbed.data[i * t0 * c + c + k] }
       }
-      let patchLen = columns.shape[1], rows = b * (t0 - 1)
-      dPatches.data.withUnsafeBufferPointer { dp in
-        columns.data.withUnsafeBufferPointer { cp in
-          patchEmbedding.writeOrAccumulateGradient { g, beta in
-            BLAS.gemm(transA: true, m: c, n: patchLen, k: rows, a: dp.baseAddress!, lda: c, b: cp.baseAddress!, ldb: patchLen,
-                      beta: beta, c: g, ldc: patchLen)
-          }
-        }
-      }
+      patchEmbedding.backward(dPatches)
     }
   }
 }

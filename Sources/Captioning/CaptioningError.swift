@@ -1,5 +1,4 @@
-/// A problem with a captioning checkpoint, its configuration or its inputs; the message names the
-/// file and what is wrong.
+/// A problem with a captioning model, its files or its inputs; the message names the file and what is wrong.
 public struct CaptioningError: Error, CustomStringConvertible {
   public let file: String
   public let message: String

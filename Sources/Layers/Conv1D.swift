@@ -68,3 +68,7 @@ public final class Conv1D: LinearLayer {
     return dx
   }
 }
+
+extension Conv1D: DenseLayer {
+  public var weightIsTransposed: Bool { true }
+}

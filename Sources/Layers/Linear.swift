@@ -73,3 +73,15 @@ public final class Linear: LinearLayer {
     return dx
   }
 }
+
+/// A `LinearLayer` with one weight matrix and a bias: `Linear` (weight [out, in]) or GPT-2's
+/// `Conv1D` (weight [in, out]). What LoRA wraps and merges into.
+public protocol DenseLayer: LinearLayer {
+  var weight: Parameter { get }
+  /// True when the weight is stored [in, out] (PEFT's `fan_in_fan_out`, GPT-2's Conv1D).
+  var weightIsTransposed: Bool { get }
+}
+
+extension Linear: DenseLayer {
+  public var weightIsTransposed: Bool { false }
+}

@@ -24,6 +24,21 @@ public final class MultiHeadAttention: ParameterContainer {
     self.causal = causal
   }
 
+  /// Attention over the given projections (named by their own prefixes, e.g. ViT's
+  /// `attention.attention.query` and `attention.output.dense`); all must map C → C.
+  public init(query: LinearLayer, key: LinearLayer, value: LinearLayer, output: LinearLayer, heads: Int, causal: Bool) {
+    let dim = query.inFeatures
+    precondition([query, key, value, output].allSatisfy { $0.inFeatures == dim && $0.outFeatures == dim },
+                 "attention projections must all map \(dim) → \(dim)")
+    precondition(heads > 0 && dim % heads == 0, "attention width \(dim) is not divisible by \(heads) heads")
+    qProj = query
+    kProj = key
+    vProj = value
+    outProj = output
+    self.heads = heads
+    self.causal = causal
+  }
+
   public var dim: Int { qProj.inFeatures }
   public var headDim: Int { dim / heads }
   var scale: Float { 1 / Float(headDim).squareRoot() }

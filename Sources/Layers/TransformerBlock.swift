@@ -16,6 +16,17 @@ public final class TransformerBlock: ParameterContainer {
     mlp = MLP("\(prefix).mlp", dim: dim, hidden: hidden, activation: activation)
   }
 
+  /// A block of the given modules (their own HF names, e.g. ViT's `layernorm_before`,
+  /// `attention`, `layernorm_after`, `intermediate`/`output`); same computation as above.
+  public init(layerNorm1: LayerNorm, attention: MultiHeadAttention, layerNorm2: LayerNorm, mlp: MLP) {
+    precondition(layerNorm1.dim == attention.dim && layerNorm2.dim == attention.dim,
+                 "transformer block: layer norms of \(layerNorm1.dim) and \(layerNorm2.dim) around attention of \(attention.dim)")
+    self.layerNorm1 = layerNorm1
+    self.attention = attention
+    self.layerNorm2 = layerNorm2
+    self.mlp = mlp
+  }
+
   public var parameters: [Parameter] {
     layerNorm1.parameters + attention.parameters + layerNorm2.parameters + mlp.parameters
   }

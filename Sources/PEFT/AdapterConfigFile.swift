@@ -11,10 +11,20 @@ public struct AdapterConfigFile: Sendable, Equatable {
   public var lora: LoRAConfig
   /// `base_model_name_or_path`: the base checkpoint's hub id or folder, when known.
   public var baseModelNameOrPath: String?
+  /// `fan_in_fan_out`: PEFT turns it on when a target is GPT-2's Conv1D (weight [in, out]). It
+  /// changes nothing on reading: each layer's own layout decides.
+  public var fanInFanOut = false
+  /// `auto_mapping`: transformers' class of the base model and the module defining it.
+  public var baseModelClass = (name: "CLIPModel", library: "transformers.models.clip.modeling_clip")
 
   public init(lora: LoRAConfig, baseModelNameOrPath: String? = nil) {
     self.lora = lora
     self.baseModelNameOrPath = baseModelNameOrPath
+  }
+
+  public static func == (a: AdapterConfigFile, b: AdapterConfigFile) -> Bool {
+    a.lora == b.lora && a.baseModelNameOrPath == b.baseModelNameOrPath && a.fanInFanOut == b.fanInFanOut
+      && a.baseModelClass == b.baseModelClass
   }
 
   /// Reads `url`. Unknown keys are ignored (newer PEFT versions add fields); settings that would
@@ -49,6 +59,7 @@ public struct AdapterConfigFile: Sendable, Equatable {
     do { try lora.validate() } catch let e as PEFTError { throw fail(e.message) }
     self.lora = lora
     baseModelNameOrPath = root["base_model_name_or_path"] as? String
+    fanInFanOut = try json.bool("fan_in_fan_out") ?? false
   }
 
   /// Every field PEFT 0.21 writes for a plain LoRA config, with this adapter's values.
@@ -65,10 +76,10 @@ public struct AdapterConfigFile: Sendable, Equatable {
     let alpha: Any = lora.alpha == lora.alpha.rounded() && abs(lora.alpha) < 1e15 ? Int(lora.alpha) as Any : lora.alpha as Any
     return [
       "alora_invocation_tokens": null, "alpha_pattern": [String: Any](), "arrow_config": null,
-      "auto_mapping": ["base_model_class": "CLIPModel", "parent_library": "transformers.models.clip.modeling_clip"],
+      "auto_mapping": ["base_model_class": baseModelClass.name, "parent_library": baseModelClass.library],
       "base_model_name_or_path": baseModelNameOrPath.map { $0 as Any } ?? null, "bias": "none",
       "corda_config": null, "ensure_weight_tying": false, "eva_config": null,
-      "exclude_modules": selector(lora.excludeModules), "fan_in_fan_out": false, "inference_mode": true,
+      "exclude_modules": selector(lora.excludeModules), "fan_in_fan_out": fanInFanOut, "inference_mode": true,
       "init_lora_weights": true, "kasa_config": null, "layer_replication": null, "layers_pattern": null,
       "layers_to_transform": null, "loftq_config": [String: Any](), "lora_alpha": alpha, "lora_bias": false,
       "lora_dropout": lora.dropout, "lora_ga_config": null, "megatron_config": null,

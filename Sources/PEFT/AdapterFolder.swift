@@ -50,7 +50,9 @@ extension LoRAAdapter {
     }
     try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
                                 to: directory.appendingPathComponent(AdapterFolder.weightsFileName))
-    try AdapterConfigFile(lora: saved, baseModelNameOrPath: baseModelNameOrPath)
-      .write(to: directory.appendingPathComponent(AdapterConfigFile.fileName))
+    var file = AdapterConfigFile(lora: saved, baseModelNameOrPath: baseModelNameOrPath)
+    file.fanInFanOut = layers.contains { $0.base.weightIsTransposed }
+    file.baseModelClass = model.peftBaseModelClass
+    try file.write(to: directory.appendingPathComponent(AdapterConfigFile.fileName))
   }
 }

@@ -13,7 +13,7 @@ extension LoRA {
   /// name the file and the module or tensor at fault. LoRA matrices holding NaN or ±Inf throw
   /// ``NonfiniteWeightsError`` unless `allowNonfinite` (then `warn` is told).
   @discardableResult
-  public static func load(adapterDirectory dir: URL, onto model: CLIPModel, trainable: Bool = false,
+  public static func load(adapterDirectory dir: URL, onto model: LoRAHost, trainable: Bool = false,
                           dropoutRNG: DropoutRNG? = nil, allowNonfinite: Bool = false,
                           warn: (String) -> Void = CLIPModel.warnOnStandardError) throws -> LoRAAdapter {
     switch InputFile.kind(dir.path) {
@@ -45,10 +45,10 @@ extension LoRA {
 
     let r = config.lora.rank
     var tensors: [(Tensor, Tensor)] = []
-    var bases: [Linear] = []
+    var bases: [DenseLayer] = []
     var nonfinite: [(name: String, count: Int)] = []
     for slot in slots {
-      guard let base = slot.layer as? Linear, let pair = pairs[slot.name] else {
+      guard let base = slot.layer as? DenseLayer, let pair = pairs[slot.name] else {
         throw PEFTError(file: dir.path, "module '\(slot.name)' is already adapted; load one adapter per model")
       }
       let (a, b) = pair
@@ -86,7 +86,7 @@ extension LoRA {
 
   /// module → (lora_A key, lora_B key) for every tensor of an adapter file; throws for keys that are
   /// not LoRA weights, modules the model lacks and incomplete pairs.
-  static func loraPairs(in file: SafeTensorsFile, model: CLIPModel) throws -> [String: (String, String)] {
+  static func loraPairs(in file: SafeTensorsFile, model: LoRAHost) throws -> [String: (String, String)] {
     let fileName = file.url.path
     let known = Set(model.linearSlots.map(\.name))
     var found: [String: (a: String?, b: String?)] = [:]
@@ -96,7 +96,7 @@ extension LoRA {
       }
       guard known.contains(module) else {
         let example = model.linearSlots.first?.name ?? ""
-        throw PEFTError(file: fileName, "has weights for module '\(module)', which this model does not have as a Linear layer (its Linear layers are named like '\(example)')")
+        throw PEFTError(file: fileName, "has weights for module '\(module)', which this model does not have as a Linear or Conv1D layer (its Linear layers are named like '\(example)')")
       }
       if which == "lora_A" { found[module, default: (nil, nil)].a = key } else { found[module, default: (nil, nil)].b = key }
     }

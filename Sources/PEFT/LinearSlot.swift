@@ -1,15 +1,15 @@
 import CLIP
 import Layers
 
-/// One place in a `CLIPModel` that holds a `LinearLayer` (an attention projection, an MLP layer or
-/// a tower projection), with its HF module name and a way to swap the layer there.
+/// One place in a model (`LoRAHost`) that holds a `LinearLayer` (an attention projection, an MLP
+/// layer, a tower projection, a GPT-2 Conv1D), with its HF module name and a way to swap the layer there.
 public struct LinearSlot {
   /// HF module name, e.g. `vision_model.encoder.layers.3.mlp.fc1` or `visual_projection`.
   public let name: String
   private let read: () -> LinearLayer
   private let write: (LinearLayer) -> Void
 
-  init(name: String, read: @escaping () -> LinearLayer, write: @escaping (LinearLayer) -> Void) {
+  public init(name: String, read: @escaping () -> LinearLayer, write: @escaping (LinearLayer) -> Void) {
     self.name = name
     self.read = read
     self.write = write
@@ -24,9 +24,9 @@ public struct LinearSlot {
   public var suffix: String { String(name.split(separator: ".").last ?? Substring(name)) }
 
   /// The HF module name of `layer`: the wrapped module's for LoRA, else its weight's name less `.weight`.
-  static func moduleName(of layer: LinearLayer) -> String? {
+  public static func moduleName(of layer: LinearLayer) -> String? {
     if let lora = layer as? LoRALinear { return lora.moduleName }
-    guard let weight = (layer as? Linear)?.weight ?? layer.parameters.first else { return nil }
+    guard let weight = (layer as? DenseLayer)?.weight ?? layer.parameters.first else { return nil }
     return weight.name.hasSuffix(".weight") ? String(weight.name.dropLast(7)) : nil
   }
 }
@@ -49,7 +49,7 @@ extension CLIPModel {
       + blockSlots(text.blocks) + [slot({ self.textProjection }, { self.textProjection = $0 })]
   }
 
-  private func slot(_ read: @escaping () -> LinearLayer, _ write: @escaping (LinearLayer) -> Void) -> LinearSlot {
+  func slot(_ read: @escaping () -> LinearLayer, _ write: @escaping (LinearLayer) -> Void) -> LinearSlot {
     LinearSlot(name: LinearSlot.moduleName(of: read()) ?? "?", read: read, write: write)
   }
 }

@@ -1,11 +1,11 @@
 import CLIP
 import Layers
 
-/// A LoRA adapter attached to a `CLIPModel` (made by `LoRA.apply` or `LoRA.load`): its layers,
+/// A LoRA adapter attached to a model (`CLIPModel`, the captioner) (made by `LoRA.apply` or `LoRA.load`): its layers,
 /// their parameters, counts, saving in PEFT's format, merging into the base.
 public final class LoRAAdapter {
   public let config: LoRAConfig
-  public let model: CLIPModel
+  public let model: LoRAHost
   /// The wrapped layers in model order; empty after `merge()` or `remove()`.
   public private(set) var layers: [LoRALinear]
   /// The stream every layer's dropout draws from (save `state` to checkpoint it).
@@ -13,7 +13,7 @@ public final class LoRAAdapter {
   /// Recorded as `base_model_name_or_path` when saving (a hub id or the base model's folder).
   public var baseModelNameOrPath: String?
 
-  init(config: LoRAConfig, model: CLIPModel, layers: [LoRALinear], dropoutRNG: DropoutRNG,
+  init(config: LoRAConfig, model: LoRAHost, layers: [LoRALinear], dropoutRNG: DropoutRNG,
        baseModelNameOrPath: String? = nil) {
     self.config = config
     self.model = model
@@ -38,7 +38,7 @@ public final class LoRAAdapter {
   /// Puts the original base layers back without merging (PEFT's `unload`).
   public func remove() { detach { $0.base } }
 
-  private func detach(_ replacement: (LoRALinear) -> Linear) {
+  private func detach(_ replacement: (LoRALinear) -> DenseLayer) {
     let mine = Set(layers.map(ObjectIdentifier.init))
     for slot in model.linearSlots {
       if let lora = slot.layer as? LoRALinear, mine.contains(ObjectIdentifier(lora)) {

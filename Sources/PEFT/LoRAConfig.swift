@@ -1,5 +1,6 @@
 /// Which CLIP towers a PEFT method may touch. The vision tower owns `vision_model.*` and
-/// `visual_projection`; the text tower owns `text_model.*` and `text_projection`.
+/// `visual_projection`; the text tower owns `text_model.*` and `text_projection`; `.both` is
+/// every module (of a CLIP, both towers; of another model, all of it).
 public enum CLIPTowers: String, Sendable, Equatable, CaseIterable, Codable {
   case vision, text, both
 
@@ -10,7 +11,7 @@ public enum CLIPTowers: String, Sendable, Equatable, CaseIterable, Codable {
     switch self {
     case .vision: return vision
     case .text: return text
-    case .both: return vision || text
+    case .both: return true  // every module, also of models without towers (the captioner)
     }
   }
 }

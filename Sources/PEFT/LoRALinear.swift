@@ -1,7 +1,7 @@
 import Layers
 import Tensors
 
-/// A frozen `Linear` plus a trainable low-rank update, as PEFT's `lora.Linear`:
+/// A frozen `Linear` (or GPT-2 `Conv1D`) plus a trainable low-rank update, as PEFT's `lora.Linear`:
 ///
 ///     y = base(x) + scaling · (drop(x) Aᵀ) Bᵀ      x: [..., in] → y: [..., out]
 ///
@@ -11,9 +11,13 @@ import Tensors
 /// protocol: a training forward caches what backward needs inside the layer; backward adds into
 /// the gradients of A and B (when trainable) and returns dx through both paths. A frozen base gets
 /// no gradient and costs no weight-gradient GEMM. Every product goes through BLAS.
+///
+/// A `Conv1D` base (weight [in, out]) is PEFT's `fan_in_fan_out` case: A and B keep the shapes
+/// above (PEFT builds them from the layer's in/out features either way) and only merging
+/// transposes the update.
 public final class LoRALinear: LinearLayer {
-  /// The wrapped layer; its parameters keep their HF names.
-  public let base: Linear
+  /// The wrapped layer (`Linear` or `Conv1D`); its parameters keep their HF names.
+  public let base: DenseLayer
   /// The base's HF module name, e.g. `text_model.encoder.layers.0.self_attn.q_proj`.
   public let moduleName: String
   public let loraA: Parameter  // [r, in]
@@ -34,7 +38,7 @@ public final class LoRALinear: LinearLayer {
   private var cachedDropoutStart: DropoutRNG.State? // where the mask's draws began, for dA and dx
 
   /// Wraps `base` with given A [r, in] and B [out, r].
-  public init(wrapping base: Linear, loraA: Tensor, loraB: Tensor, scaling: Float, dropout: Float = 0,
+  public init(wrapping base: DenseLayer, loraA: Tensor, loraB: Tensor, scaling: Float, dropout: Float = 0,
               dropoutRNG: DropoutRNG = DropoutRNG(seed: 0)) {
     let r = loraA.shape.first ?? 0
     precondition(loraA.shape == [r, base.inFeatures] && r > 0, "lora_A \(loraA.shape) for \(base.inFeatures) inputs")
@@ -51,7 +55,7 @@ public final class LoRALinear: LinearLayer {
 
   /// Wraps `base` with PEFT's default initialisation: A kaiming-uniform with a = √5, i.e.
   /// U(−1/√in, 1/√in), drawn row-major from `rng`; B zeros (so the wrapped layer starts as `base`).
-  public convenience init(wrapping base: Linear, rank: Int, scaling: Float, dropout: Float = 0,
+  public convenience init(wrapping base: DenseLayer, rank: Int, scaling: Float, dropout: Float = 0,
                           dropoutRNG: DropoutRNG = DropoutRNG(seed: 0), rng: inout SeededRNG) {
     let bound = 1 / Float(base.inFeatures).squareRoot()
     self.init(wrapping: base, loraA: .randomUniform([rank, base.inFeatures], low: -bound, high: bound, rng: &rng),

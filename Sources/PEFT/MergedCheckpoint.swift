@@ -9,13 +9,13 @@ import Layers
 import SafeTensors
 import Tensors
 
-/// Writes a `CLIPModel` (typically after `LoRAAdapter.merge()`) as a Hugging Face model folder that
-/// transformers' `CLIPModel.from_pretrained` and `CLIPModel.load(directory:)` read.
+/// Writes a model (typically after `LoRAAdapter.merge()`) as a Hugging Face model folder that
+/// transformers' `from_pretrained` and ClipTune's loaders read (`CLIPModel`, the captioner).
 public enum MergedCheckpoint {
   /// Tokenizer and preprocessing files copied from the base folder when present.
   public static let companionFiles = [
     "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "added_tokens.json", "preprocessor_config.json",
+    "added_tokens.json", "preprocessor_config.json", "generation_config.json",
   ]
 
   /// Checks that `directory` can receive a merged model: nothing is there, or an empty folder.
@@ -31,14 +31,14 @@ public enum MergedCheckpoint {
     }
   }
 
-  /// Writes `config.json` (`CLIPConfig.write`), `model.safetensors` (every parameter under its HF
+  /// Writes `config.json` (`LoRAHost.writeConfig`), `model.safetensors` (every parameter under its HF
   /// name, F32, metadata format=pt) and copies `companionFiles` found in `baseDirectory`, all into
   /// a hidden temporary folder beside `directory` that is renamed to `directory` only when every
   /// file is complete: a failure (a full disk) leaves nothing behind. `directory` must be new or
   /// empty (`checkDestination`). Throws when a LoRA layer is still attached (merge or remove it
   /// first) or when `directory` is the base folder itself.
-  public static func write(_ model: CLIPModel, to directory: URL, copyingFrom baseDirectory: URL? = nil) throws {
-    if let attached = model.linearSlots.first(where: { !($0.layer is Linear) }) {
+  public static func write(_ model: LoRAHost, to directory: URL, copyingFrom baseDirectory: URL? = nil) throws {
+    if let attached = model.linearSlots.first(where: { $0.layer is LoRALinear }) {
       throw PEFTError(file: directory.path, "module '\(attached.name)' still has an adapter: merge (or remove) it before writing a plain checkpoint")
     }
     if let base = baseDirectory, OutputPath.sameFile(base.path, directory.path) {
@@ -55,7 +55,7 @@ public enum MergedCheckpoint {
       throw PEFTError(file: directory.path, "cannot create the model folder: \(error.localizedDescription)")
     }
     do {
-      try model.config.write(to: temporary.appendingPathComponent("config.json"))
+      try model.writeConfig(to: temporary.appendingPathComponent("config.json"))
       try SafeTensorsWriter.write(model.checkpointParameters.map { ($0.name, $0.value) }, metadata: ["format": "pt"],
                                   to: temporary.appendingPathComponent("model.safetensors"))
       if let base = baseDirectory {

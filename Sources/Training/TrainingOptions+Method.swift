@@ -1,3 +1,4 @@
+import Captioning
 import CLIP
 import Layers
 import PEFT
@@ -32,7 +33,7 @@ extension TrainingOptions {
   /// model's own parameter count, so an absurd rank is an error before anything is allocated
   /// (a rank above min(in, out) is allowed, as PEFT allows it, within that bound). Nothing to
   /// check for `--method full` or when starting from `--adapter` (checked when it loads).
-  public func checkLoRA(against model: CLIPModel) throws {
+  public func checkLoRA(against model: LoRAHost) throws {
     guard method == .lora, initialAdapter == nil else { return }
     let slots: [LinearSlot]
     do { slots = try LoRA.targets(loraConfig, in: model) } catch let error as PEFTError {
@@ -42,12 +43,22 @@ extension TrainingOptions {
     let modelCount = model.parameters.reduce(0) { $0 + min($1.value.count, 1 << 40) }
     var adapterCount = 0
     for slot in slots {
-      guard let linear = slot.layer as? Linear else { continue }
+      guard let linear = slot.layer as? DenseLayer else { continue }
       adapterCount += loraRank * (min(linear.inFeatures, 1 << 30) + min(linear.outFeatures, 1 << 30))
     }
     let limit = Self.maxAdapterToModelRatio * modelCount
     if adapterCount > limit {
       throw TrainingError("--lora-rank \(loraRank) makes \(adapterCount) adapter parameters, more than \(Self.maxAdapterToModelRatio) times the model's \(modelCount); lower --lora-rank or --lora-targets")
+    }
+  }
+}
+
+extension TrainingOptions {
+  /// Full fine-tuning of a captioner: every parameter trains except those `freeze` names:
+  /// `encoder` (the ViT and `enc_to_dec_proj`) and `decoder` (GPT-2).
+  public func applyFreeze(to model: CaptionModel) {
+    for p in model.parameters {
+      p.trainable = !freeze.contains(p.name.hasPrefix("decoder.") ? "decoder" : "encoder")
     }
   }
 }

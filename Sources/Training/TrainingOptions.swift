@@ -10,12 +10,27 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
   public enum CaptionMode: String, Codable, Sendable, CaseIterable { case random, first, all }
   public enum Augmentation: String, Codable, Sendable, CaseIterable { case none, cropFlip = "crop-flip" }
   public enum AccumulationMode: String, Codable, Sendable, CaseIterable {
-    /// The contrastive loss over the whole accumulated batch (embeddings cached, then each
-    /// micro-batch recomputed with its slice of the gradient), as open_clip's accum_freq does.
+    /// The loss over the whole accumulated batch: contrastive over every pair (embeddings cached,
+    /// then each micro-batch recomputed with its slice of the gradient), as open_clip's
+    /// accum_freq does; for captioning the token-weighted mean over every micro-batch's labels.
     case exact
-    /// Each micro-batch's own loss (B negatives), gradients averaged.
+    /// Each micro-batch's own loss (B negatives; its own token mean), gradients averaged.
     case mean
   }
+  /// What is trained: CLIP for retrieval (contrastive) or a ViT-GPT-2 captioner (teacher forcing).
+  public enum Task: String, Codable, Sendable, CaseIterable { case retrieval, captioning }
+
+  // Task (nil in run folders written before captioning existed: retrieval)
+  public var taskKind: Task?
+  public var task: Task {
+    get { taskKind ?? .retrieval }
+    set { taskKind = newValue }
+  }
+  /// Captioning: caption tokens kept before EOS is appended (nil: the decoder's positions − 1).
+  public var captionMaxTokens: Int?
+  /// Captioning validation: beams and max_length of the generated captions (nil: 1 and 16).
+  public var evalNumBeams: Int?
+  public var evalMaxLength: Int?
 
   // Data
   public var model: String
@@ -106,7 +121,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     if let gradientClip { try finite(gradientClip, "--grad-clip") }
     for b in betas { try finite(b, "--betas") }
     for c in cropScale { try finite(c, "--crop-scale") }
-    try check((2...Limits.batchSize).contains(batchSize), "--batch-size must be at least 2 (a contrastive batch needs negatives) and at most \(Limits.batchSize), got \(batchSize)")
+    if task == .retrieval {
+      try check((2...Limits.batchSize).contains(batchSize), "--batch-size must be at least 2 (a contrastive batch needs negatives) and at most \(Limits.batchSize), got \(batchSize)")
+    } else {
+      try check((1...Limits.batchSize).contains(batchSize), "--batch-size must be in 1...\(Limits.batchSize), got \(batchSize)")
+      try check(freeze.allSatisfy { ["encoder", "decoder"].contains($0) } && Set(freeze).count == freeze.count,
+                "--freeze takes encoder and/or decoder for captioning (each once), got '\(freeze.joined(separator: ","))'")
+    }
+    try check(evalNumBeams.map { (1...64).contains($0) } ?? true, "--eval-num-beams must be in 1...64, got \(evalNumBeams ?? 0)")
+    try check(evalMaxLength.map { (2...65_536).contains($0) } ?? true, "--eval-max-length must be in 2...65536, got \(evalMaxLength ?? 0)")
+    try check(captionMaxTokens.map { (1...65_536).contains($0) } ?? true, "--max-caption-tokens must be in 1...65536, got \(captionMaxTokens ?? 0)")
     try check((1...Limits.accumulate).contains(accumulate), "--accumulate must be in 1...\(Limits.accumulate), got \(accumulate)")
     try check((1...Limits.epochs).contains(epochs), "--epochs must be in 1...\(Limits.epochs), got \(epochs)")
     try check(maxSteps.map { (1...Limits.steps).contains($0) } ?? true, "--max-steps must be in 1...\(Limits.steps), got \(maxSteps ?? 0)")
@@ -125,7 +149,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
     try check(!towers.isEmpty && towers.allSatisfy { ["vision", "text"].contains($0) } && Set(towers).count == towers.count,
               "--towers takes vision, text or vision,text (each once), got '\(towers.joined(separator: ","))'")
-    try check(freeze.allSatisfy { ["vision", "text"].contains($0) } && Set(freeze).count == freeze.count,
+    try check(task == .captioning || freeze.allSatisfy { ["vision", "text"].contains($0) } && Set(freeze).count == freeze.count,
               "--freeze takes vision and/or text (each once), got '\(freeze.joined(separator: ","))'")
     try check(betas.count == 2 && betas.allSatisfy { (0..<1).contains($0) }, "--betas takes two numbers in [0, 1), got \(betas)")
     try check(cropScale.count == 2 && cropScale[0] > 0 && cropScale[0] <= cropScale[1] && cropScale[1] <= 1,

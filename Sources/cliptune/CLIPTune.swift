@@ -7,7 +7,7 @@ struct CLIPTune: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cliptune",
     abstract: "Adapt CLIP models to your images and captions, and measure what it bought.",
-    subcommands: [Embed.self, Tokenize.self, Train.self, Merge.self, Eval.self, ZeroShotCommand.self, Bench.self, Synth.self, DemoCommand.self, FewShotCommand.self])
+    subcommands: [Embed.self, Tokenize.self, Train.self, Caption.self, Merge.self, Eval.self, ZeroShotCommand.self, Bench.self, Synth.self, DemoCommand.self, FewShotCommand.self])
 
   static func main() {
     Allocator.keepFreedMemory()

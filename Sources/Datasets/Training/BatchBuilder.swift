@@ -8,7 +8,7 @@ import Tensors
 final class BatchBuilder: @unchecked Sendable {
   let items: [CaptionedImage]
   let planner: EpochPlanner
-  let tokenizer: CLIPTokenizer
+  let tokenizer: any CaptionTokenizing
   let pipeline: TrainingImagePipeline
   let imageHeight: Int
   let imageWidth: Int
@@ -21,7 +21,7 @@ final class BatchBuilder: @unchecked Sendable {
   private var cachedEpoch: Int?
   private var cachedSamples: [TrainingSample] = []
 
-  init(items: [CaptionedImage], planner: EpochPlanner, tokenizer: CLIPTokenizer, pipeline: TrainingImagePipeline,
+  init(items: [CaptionedImage], planner: EpochPlanner, tokenizer: any CaptionTokenizing, pipeline: TrainingImagePipeline,
        imageSize: (height: Int, width: Int), batchSize: Int, stepsPerEpoch: Int, contextLength: Int) {
     self.items = items
     self.planner = planner
@@ -84,7 +84,7 @@ final class BatchBuilder: @unchecked Sendable {
     }
     if let failure = failures.first(where: { $0 != nil && !($0 is CancellationError) }) { throw failure! }
     if failures.contains(where: { $0 != nil }) { throw CancellationError() }
-    let tokens = rows.map { tokenizer.encode(items[$0.item].captions[$0.caption], contextLength: contextLength) }
+    let tokens = rows.map { tokenizer.trainingIDs(items[$0.item].captions[$0.caption], limit: contextLength) }
     return TrainingBatch(position: position,
                          pixelValues: Tensor(shape: [rows.count, 3, imageHeight, imageWidth], data: pixels),
                          tokenIDs: tokens, itemIndices: rows.map(\.item), captionIndices: rows.map(\.caption))

@@ -55,11 +55,11 @@ public final class TrainingBatches {
   ///
   /// - Throws: ``TrainingBatchError`` when there is not one full batch per epoch, or the
   ///   preprocessor gives no fixed image size.
-  public init(dataset: RetrievalDataset, tokenizer: CLIPTokenizer, preprocessor: ImagePreprocessor,
+  public init(dataset: RetrievalDataset, tokenizer: any CaptionTokenizing, preprocessor: ImagePreprocessor,
               options: TrainingBatchOptions) throws {
     guard options.batchSize > 0 else { throw TrainingBatchError("batch size must be positive, got \(options.batchSize)") }
     guard options.prefetch >= 0 else { throw TrainingBatchError("prefetch must be non-negative, got \(options.prefetch)") }
-    guard options.contextLength >= 2 else { throw TrainingBatchError("context length must be at least 2, got \(options.contextLength)") }
+    guard options.contextLength >= 1 else { throw TrainingBatchError("context length must be at least 1, got \(options.contextLength)") }
     guard options.batchesPerEpochMultiple > 0 else {
       throw TrainingBatchError("batchesPerEpochMultiple must be positive, got \(options.batchesPerEpochMultiple)")
     }

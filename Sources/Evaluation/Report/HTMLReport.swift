@@ -7,6 +7,9 @@ public struct HTMLReport {
   public var title: String
   private var body: [String] = []
 
+  /// Appends raw HTML (the caller escapes what it interpolates).
+  mutating func append(_ html: String) { body.append(html) }
+
   public init(title: String) { self.title = title }
 
   public mutating func heading(_ text: String) { body.append("<h2>\(HTML.escape(text))</h2>") }

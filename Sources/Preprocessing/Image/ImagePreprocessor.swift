@@ -7,6 +7,9 @@ import Tensors
 /// when the image is smaller), rescale by `rescale_factor` in float64 then float32, normalise
 /// `(x - mean) / std` in float32. Output is channel-first `[3, H, W]`.
 ///
+/// ``vit(imageSize:)`` is ViT's variant (`ViTImageProcessorPil`): exact resize, bilinear, no crop,
+/// mean = std = 0.5; a preprocessor_config.json of a ViT processor selects it (`init(configFile:)`).
+///
 /// transformers v5's default `CLIPImageProcessor` is the torchvision backend, whose antialiased
 /// bicubic resize differs slightly from Pillow's; see docs/image-preprocessing.md for the measured gap.
 public struct ImagePreprocessor: Sendable {
@@ -56,6 +59,21 @@ public struct ImagePreprocessor: Sendable {
     cropSize = (imageSize, imageSize)
     self.mean = mean
     self.std = std
+  }
+
+  /// `IMAGENET_STANDARD_MEAN` = `IMAGENET_STANDARD_STD` = 0.5 per channel (ViT's mean and std).
+  public static let imagenetStandard: [Float] = [0.5, 0.5, 0.5]
+
+  /// transformers' `ViTImageProcessor` (PIL backend, `ViTImageProcessorPil`) defaults at
+  /// `imageSize`: resize to exactly `imageSize × imageSize` with Pillow's bilinear filter (no
+  /// aspect-preserving step, no center crop), rescale by 1/255, normalise with mean = std = 0.5.
+  /// nlpconnect/vit-gpt2-image-captioning's preprocessor_config.json says exactly this at 224.
+  public static func vit(imageSize: Int = 224) -> ImagePreprocessor {
+    var p = ImagePreprocessor(imageSize: imageSize, mean: imagenetStandard, std: imagenetStandard)
+    p.size = .exact(height: imageSize, width: imageSize)
+    p.resample = .bilinear
+    p.doCenterCrop = false
+    return p
   }
 
   /// The `(height, width)` the resize step produces for an image of `height × width`.

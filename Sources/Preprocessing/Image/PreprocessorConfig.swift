@@ -1,10 +1,13 @@
 import Foundation
 import Tensors
 
-/// The fields of a Hugging Face `preprocessor_config.json` that CLIP preprocessing uses, as
-/// written by transformers (`CLIPImageProcessor` / legacy `CLIPFeatureExtractor`). Sizes may be an
-/// int, a dict or a `[height, width]` list; means and stds a list or a single number.
+/// The fields of a Hugging Face `preprocessor_config.json` that CLIP and ViT preprocessing use, as
+/// written by transformers (`CLIPImageProcessor` / legacy `CLIPFeatureExtractor`,
+/// `ViTImageProcessor` / legacy `ViTFeatureExtractor`). Sizes may be an int, a dict or a
+/// `[height, width]` list; means and stds a list or a single number.
 struct PreprocessorConfigFile: Decodable {
+  var image_processor_type: String?
+  var feature_extractor_type: String?
   var do_resize: Bool?
   var size: SizeValue?
   var resample: Int?
@@ -43,7 +46,12 @@ struct PreprocessorConfigFile: Decodable {
 }
 
 extension ImagePreprocessor {
-  /// Reads a `preprocessor_config.json`; keys it lacks take `CLIPImageProcessor`'s defaults.
+  /// Reads a `preprocessor_config.json`; keys it lacks take `CLIPImageProcessor`'s defaults, or
+  /// `ViTImageProcessor`'s (``vit(imageSize:)``: 224×224 exact, bilinear, no center crop, mean =
+  /// std = 0.5) when `image_processor_type` names a ViT processor or `feature_extractor_type` is
+  /// `ViTFeatureExtractor`. As in transformers, an int `size` is the shortest edge for CLIP but
+  /// height = width for ViT, and a ViT config crops only when it says `do_center_crop: true` (and
+  /// then must give `crop_size`).
   /// Throws ``ImageError`` (kind `.invalidConfig` or `.unreadable`) naming the file.
   public init(configFile: URL) throws {
     let data: Data
@@ -64,11 +72,14 @@ extension ImagePreprocessor {
     } catch {
       throw invalid("not a valid preprocessor config (\(error))")
     }
-    self.init()
+    let isViT = Self.vitProcessorTypes.contains(raw.image_processor_type ?? "")
+      || raw.feature_extractor_type == "ViTFeatureExtractor"
+    self = isViT ? .vit() : ImagePreprocessor()
     if let v = raw.do_resize { doResize = v }
     if let s = raw.size {
       switch s {
-      case .int(let n): size = .shortestEdge(n)  // get_size_dict(default_to_square=False)
+      case .int(let n):  // get_size_dict(default_to_square=False) for CLIP, True for ViT
+        size = isViT ? .exact(height: n, width: n) : .shortestEdge(n)
       case .list(let l) where l.count == 2: size = .exact(height: l[0], width: l[1])
       case .list(let l): throw invalid("size list must be [height, width], got \(l)")
       case .dict(let d):
@@ -98,6 +109,9 @@ extension ImagePreprocessor {
         cropSize = (h, w)
       }
     }
+    if isViT && doCenterCrop && raw.crop_size == nil {
+      throw invalid("do_center_crop is true but crop_size is missing (a ViT processor has no default crop size)")
+    }
     if let v = raw.do_rescale { doRescale = v }
     if let v = raw.rescale_factor { rescaleFactor = v }
     if let v = raw.do_normalize { doNormalize = v }
@@ -107,6 +121,10 @@ extension ImagePreprocessor {
     if let v = raw.do_convert_rgb { doConvertRGB = v }
     if let problem = validationProblem { throw invalid(problem) }
   }
+
+  /// `image_processor_type` values that select ViT's defaults (the PIL and torchvision backends,
+  /// and the name transformers 4 wrote for the fast one).
+  static let vitProcessorTypes: Set<String> = ["ViTImageProcessor", "ViTImageProcessorPil", "ViTImageProcessorFast"]
 
   /// Sizes (`size`, `crop_size`) above this many pixels per side are refused as corrupt.
   public static let maxSide = 8_192

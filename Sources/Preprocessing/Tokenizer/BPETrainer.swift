@@ -15,7 +15,14 @@ import Foundation
 ///
 /// Trained with the default `minPairFrequency` of 1 and room enough, every training word ends up a
 /// single token.
+///
+/// `style: .gpt2` learns a GPT-2 vocabulary instead: words are `GPT2Tokenizer`'s pre-tokenizer
+/// pieces (a leading space belongs to the word, as `Ġ`), the alphabet is the 256 byte symbols
+/// without `</w>` forms, and the only special token is `<|endoftext|>`, the last id.
 public struct BPETrainer: Sendable {
+  /// Whose vocabulary to learn.
+  public enum Style: Sendable { case clip, gpt2 }
+  public let style: Style
   /// Size of the vocabulary to stop at, counting the 512 byte tokens and the two special tokens
   /// (CLIP's is 49408).
   public let maxVocabularySize: Int
@@ -24,9 +31,10 @@ public struct BPETrainer: Sendable {
 
   /// - Precondition: `maxVocabularySize >= 514` (the byte tokens and the special tokens) and
   ///   `minPairFrequency >= 1`.
-  public init(maxVocabularySize: Int = 49408, minPairFrequency: Int = 1) {
-    precondition(maxVocabularySize >= ByteLevel.baseTokens.count + 2,
-                 "a CLIP vocabulary holds at least the 512 byte tokens and the two special tokens")
+  public init(maxVocabularySize: Int = 49408, minPairFrequency: Int = 1, style: Style = .clip) {
+    precondition(maxVocabularySize >= Self.baseTokens(style).count + Self.specialTokens(style).count,
+                 "a vocabulary holds at least its byte tokens and special tokens")
+    self.style = style
     precondition(minPairFrequency >= 1, "minPairFrequency must be at least 1")
     self.maxVocabularySize = maxVocabularySize
     self.minPairFrequency = minPairFrequency
@@ -34,15 +42,36 @@ public struct BPETrainer: Sendable {
 
   /// The vocabulary and merges learned from `texts`.
   public func train(_ texts: some Sequence<String>) -> TrainedBPE {
-    var training = BPETraining(wordCounts: Self.wordCounts(texts))
-    let learnable = maxVocabularySize - ByteLevel.baseTokens.count - 2
+    let counts = style == .clip ? Self.wordCounts(texts) : Self.gpt2WordCounts(texts)
+    var training = BPETraining(wordCounts: counts, baseTokens: Self.baseTokens(style), endOfWord: style == .clip)
+    let specials = Self.specialTokens(style)
+    let learnable = maxVocabularySize - Self.baseTokens(style).count - specials.count
     while training.learnedTokenCount < learnable, let (pair, count) = training.mostFrequentPair(),
       count >= minPairFrequency {
       training.merge(pair)
     }
-    let specials = [Array("<|startoftext|>".utf8), Array("<|endoftext|>".utf8)]
     return TrainedBPE(tokens: training.tokens + specials,
                       merges: training.merges.map { (training.tokens[Int($0.left)], training.tokens[Int($0.right)]) })
+  }
+
+  /// The alphabet: CLIP's 512 byte tokens (plain and `</w>`), or GPT-2's 256.
+  static func baseTokens(_ style: Style) -> [[UInt8]] {
+    style == .clip ? ByteLevel.baseTokens : Array(ByteLevel.baseTokens.prefix(ByteLevel.order.count))
+  }
+
+  static func specialTokens(_ style: Style) -> [[UInt8]] {
+    style == .clip ? [Array("<|startoftext|>".utf8), Array("<|endoftext|>".utf8)] : [Array("<|endoftext|>".utf8)]
+  }
+
+  /// Each distinct GPT-2 pre-tokenizer piece of `texts` (raw UTF-8 bytes) and how often it occurs.
+  static func gpt2WordCounts(_ texts: some Sequence<String>) -> [[UInt8]: Int] {
+    var counts: [[UInt8]: Int] = [:]
+    for text in texts {
+      GPT2PreTokenizer.forEach(in: text, specialToken: Array("<|endoftext|>".utf8), special: {}) { piece in
+        if !piece.isEmpty { counts[Array(piece), default: 0] += 1 }
+      }
+    }
+    return counts
   }
 
   /// Each distinct word of `texts` (UTF-8, as `CLIPTokenizer` gives it to its BPE model) and how often it occurs.
@@ -110,8 +139,9 @@ private struct Candidate: Comparable {
 /// One training run: the vocabulary so far, the corpus words as tokens, and how often each adjacent
 /// pair occurs. A merge recounts only the words that contain the pair.
 private struct BPETraining {
-  /// Tokens in id order, starting with `ByteLevel.baseTokens`.
-  private(set) var tokens: [[UInt8]] = ByteLevel.baseTokens
+  /// Tokens in id order, starting with the alphabet.
+  private(set) var tokens: [[UInt8]]
+  private let alphabetSize: Int
   /// Merges in rank order.
   private(set) var merges: [TokenPair] = []
   private var tokenIDs: [[UInt8]: Int32]
@@ -123,16 +153,20 @@ private struct BPETraining {
   private var queue = PriorityQueue<Candidate>()
 
   /// Tokens added by merges so far.
-  var learnedTokenCount: Int { tokens.count - ByteLevel.baseTokens.count }
+  var learnedTokenCount: Int { tokens.count - alphabetSize }
 
-  init(wordCounts: [[UInt8]: Int]) {
+  /// `baseTokens`: the byte symbols in `ByteLevel.order` (then, with `endOfWord`, their `</w>`
+  /// forms, which every word's last symbol takes).
+  init(wordCounts: [[UInt8]: Int], baseTokens: [[UInt8]], endOfWord: Bool) {
+    tokens = baseTokens
+    alphabetSize = baseTokens.count
     tokenIDs = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($0.element, Int32($0.offset)) })
     var symbolID = [Int32](repeating: 0, count: 256)
     for (id, byte) in ByteLevel.order.enumerated() { symbolID[Int(byte)] = Int32(id) }
     let finalOffset = Int32(ByteLevel.order.count)
     words = wordCounts.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { word, count in
       var ids = word.map { symbolID[Int($0)] }
-      ids[ids.count - 1] += finalOffset  // the `</w>` form of the last symbol
+      if endOfWord { ids[ids.count - 1] += finalOffset }  // the `</w>` form of the last symbol
       return CorpusWord(tokens: ids, count: count)
     }
     for (index, word) in words.enumerated() {

@@ -11,6 +11,8 @@ public struct RunCurves {
   public var meanCosine: Points = []
   public var imageToTextR1: Points = []
   public var textToImageR1: Points = []
+  /// Every numeric top-level field of the evaluation lines (`BLEU-4`, `CIDEr`, `loss`, …) by name.
+  public var validationMetrics: [String: Points] = [:]
 
   /// Reads `metricsFile` (a `MetricsLog`); throws `TrainingError` naming it if unreadable.
   public init(metricsFile: URL) throws {
@@ -27,6 +29,9 @@ public struct RunCurves {
         if let v = value("mean_cosine") { meanCosine.append((x, v)) }
         if let v = r1("image_to_text") { imageToTextR1.append((x, v)) }
         if let v = r1("text_to_image") { textToImageR1.append((x, v)) }
+        for (key, raw) in row where key != "step" {
+          if let n = raw as? NSNumber, !n.isBoolean { validationMetrics[key, default: []].append((x, n.doubleValue)) }
+        }
       }
     }
   }
@@ -34,8 +39,8 @@ public struct RunCurves {
 
 extension RunCurves {
   /// Training and validation loss against the step, as an inline SVG.
-  public func lossChart(title: String = "Loss") -> String {
-    SVGLineChart(title: title, xLabel: "step", yLabel: "contrastive loss", series: [
+  public func lossChart(title: String = "Loss", yLabel: String = "contrastive loss") -> String {
+    SVGLineChart(title: title, xLabel: "step", yLabel: yLabel, series: [
       .init(label: "train", color: "#1f77b4", points: trainLoss),
       .init(label: "validation", color: "#d62728", points: validationLoss),
     ]).render()

@@ -21,13 +21,17 @@ public struct TrainingProgress: Sendable {
 public struct TrainingSummary {
   public var steps: Int
   public var finalLoss: Float?
+  /// Retrieval evaluations (contrastive runs; empty for captioning), oldest first.
   public var evaluations: [EvaluationRecord]
+  /// The latest evaluation in one line, for the console.
+  public var lastEvaluation: String?
   /// The PEFT adapter folder (LoRA) or merged HF model folder (full fine-tuning).
   public var output: URL
   public var report: URL
 }
 
-/// Contrastive fine-tuning of a CLIP model (LoRA or full), writing a run folder:
+/// Fine-tuning (LoRA or full) of a CLIP for retrieval or of a captioner (`TrainingObjective`),
+/// writing a run folder:
 /// `config.json` (every resolved setting), `metrics.jsonl`, `checkpoints/`, the final `adapter/`
 /// (PEFT format) or `model/` (merged HF checkpoint), and `report.html`.
 public final class Trainer {
@@ -38,13 +42,10 @@ public final class Trainer {
   /// Optimiser steps taken.
   public internal(set) var step = 0
   var lastLoss: Float?
-  var evaluations: [EvaluationRecord] = []
   /// Seconds of training before this process (restored from a checkpoint on resume).
   var elapsedBefore: Double = 0
   /// When this process's `run` started.
   var runStarted = Date()
-  /// Features of the latest evaluation (for the report's heat map and examples).
-  var lastFeatures: Validation.Features?
 
   /// Starts a new run in `options.output`, which must be new or empty (a `.lock` alone does not
   /// count). Every option, the model and the data are checked before the folder is created, so a
@@ -137,7 +138,8 @@ public final class Trainer {
 
   public var options: TrainingOptions { setup.options }
   public var totalSteps: Int { setup.totalSteps }
-  public var model: CLIPModel { setup.pipeline.model }
+  /// The model being trained (a `CLIPModel` or a `CaptionModel`).
+  public var model: LoRAHost { setup.objective.model }
   /// PEFT's trainable-parameter line for this run's model.
   public var trainableSummary: String { setup.summary.description }
 
@@ -146,19 +148,18 @@ public final class Trainer {
   public func run(progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainingSummary {
     runStarted = Date()
     var pairs = 0
-    if step == 0, setup.validation != nil, options.evalEvery != nil { try evaluate() }
+    if step == 0, setup.validation != nil, options.evalEvery != nil || setup.objective.evaluatesBeforeTraining { try evaluate() }
     while step < totalSteps {
       let t0 = Date()
       let micro = try (0..<options.accumulate).map { _ in try setup.batches.next() }
       let epoch = micro[0].position.epoch
-      let loss = try accumulateGradients(micro)
+      let loss = try setup.objective.accumulateGradients(micro, options: options, dropoutRNG: setup.adapter?.dropoutRNG)
       guard loss.isFinite, gradientsAreFinite(setup.trainable) else { throw nonFinite(loss: loss, epoch: epoch) }
       let norm = options.gradientClip.map { clipGradientNorm(setup.trainable, maxNorm: Float($0)) } ?? gradientNorm(setup.trainable)
       let lr = setup.schedule.learningRate(step: step)
       setup.optimizer.step(setup.trainable, lr: lr)
-      if model.logitScale.trainable { clampLogitScale(model.logitScale) }
       for p in setup.trainable { p.zeroGradient() }
-      model.logitScale.zeroGradient()
+      setup.objective.afterOptimizerStep()
       step += 1
       lastLoss = loss
       let seconds = Date().timeIntervalSince(t0)
@@ -167,8 +168,8 @@ public final class Trainer {
       try metrics.append(.object([
         ("step", .integer(step)), ("epoch", .integer(epoch)), ("loss", .number(Double(loss))), ("lr", .number(Double(lr))),
         ("seconds", .number(seconds)), ("pairs_per_s", .number(Double(stepPairs) / seconds)),
-        ("grad_norm", .number(Double(norm))), ("logit_scale", .number(Double(model.logitScale.value.data[0]))),
-      ]))
+        ("grad_norm", .number(Double(norm))),
+      ] + setup.objective.stepMetrics))
       let elapsed = Date().timeIntervalSince(runStarted)
       progress?(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: loss,
                                  pairsPerSecond: Double(pairs) / max(elapsed, 1e-9), elapsed: elapsedBefore + elapsed))
@@ -179,7 +180,8 @@ public final class Trainer {
     let output = try writeFinalWeights()
     let report = try writeReport()
     setup.batches.close()
-    return TrainingSummary(steps: step, finalLoss: lastLoss, evaluations: evaluations, output: output, report: report)
+    return TrainingSummary(steps: step, finalLoss: lastLoss, evaluations: (setup.objective as? ContrastiveObjective)?.records ?? [],
+                           lastEvaluation: setup.objective.lastEvaluationLine, output: output, report: report)
   }
 
   private func nonFinite(loss: Float, epoch: Int) -> TrainingError {
@@ -190,18 +192,10 @@ public final class Trainer {
   }
 
   /// Evaluates on the validation split and logs it.
-  @discardableResult
-  func evaluate() throws -> EvaluationRecord {
+  func evaluate() throws {
     guard let dataset = setup.validation else { throw TrainingError("no validation split") }
-    let features = try Validation.Features(pipeline: setup.pipeline, dataset: dataset)
-    let record = EvaluationRecord(step: step, split: options.valSplit ?? "val",
-                                  loss: features.loss(batchSize: options.batchSize * options.accumulate,
-                                                      logitScale: model.logitScale.value.data[0]),
-                                  retrieval: features.retrieval)
-    lastFeatures = features
-    evaluations.append(record)
-    try metrics.append(record.orderedJSON)
-    return record
+    try metrics.append(try setup.objective.evaluate(dataset, split: options.valSplit ?? "val", step: step, options: options,
+                                                    runFolder: runFolder))
   }
 
   /// Writes the final adapter (LoRA, PEFT format) or merged model (full) into the run folder.

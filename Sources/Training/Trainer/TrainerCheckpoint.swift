@@ -19,9 +19,8 @@ extension Trainer {
   func saveCheckpoint() throws {
     let state = TrainerState(step: step, position: setup.batches.position, dropoutRNG: setup.adapter?.dropoutRNG.state,
                              elapsedSeconds: elapsedBefore + Date().timeIntervalSince(runStarted))
-    let weights = setup.trainable.map { (name: $0.name, tensor: $0.value) }
-      + (model.logitScale.trainable && !setup.trainable.contains { $0 === model.logitScale }
-         ? [(name: model.logitScale.name, tensor: model.logitScale.value)] : [])
+    let extra = setup.objective.extraCheckpointParameters.filter { p in !setup.trainable.contains { $0 === p } }
+    let weights = (setup.trainable + extra).map { (name: $0.name, tensor: $0.value) }
     try checkpoints.save(step: step) { dir in
       try SafeTensorsWriter.write(weights, metadata: ["step": String(step)], to: dir.appendingPathComponent("trainable.safetensors"))
       try setup.optimizer.saveState(to: dir.appendingPathComponent("optimizer.safetensors"))

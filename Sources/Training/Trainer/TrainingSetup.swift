@@ -1,16 +1,15 @@
-import CLIP
 import Datasets
 import Foundation
 import Layers
 import PEFT
 import Preprocessing
 
-/// Everything a run needs, built from `TrainingOptions`: the model with its method applied
-/// (LoRA wrappers or unfrozen weights), the trainable parameters, the optimiser, the schedule and
-/// the data streams.
+/// Everything a run needs, built from `TrainingOptions`: the task's objective (its model with the
+/// method applied: LoRA wrappers or unfrozen weights), the trainable parameters, the optimiser,
+/// the schedule and the data streams.
 final class TrainingSetup {
   let options: TrainingOptions
-  let pipeline: CLIPPipeline
+  let objective: TrainingObjective
   let adapter: LoRAAdapter?
   let trainable: [Parameter]
   let optimizer: Optimizer
@@ -24,15 +23,17 @@ final class TrainingSetup {
   init(_ options: TrainingOptions) throws {
     try options.validate()
     self.options = options
-    let modelDir = URL(fileURLWithPath: options.model)
-    pipeline = try CLIPPipeline.load(modelDirectory: modelDir)
-    let model = pipeline.model
+    switch options.task {
+    case .retrieval: objective = try ContrastiveObjective(options)
+    case .captioning: objective = try CaptioningObjective(options)
+    }
+    let model = objective.model
     try options.checkLoRA(against: model)
     switch options.method {
     case .lora:
       if let initial = options.initialAdapter {
         adapter = try LoRA.load(adapterDirectory: URL(fileURLWithPath: initial), onto: model, trainable: true,
-                                         dropoutRNG: DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03))
+                                dropoutRNG: DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03))
       } else {
         adapter = try LoRA.apply(options.loraConfig, to: model, seed: options.seed)
       }
@@ -40,7 +41,7 @@ final class TrainingSetup {
       trainable = adapter!.parameters
     case .full:
       adapter = nil
-      options.applyFreeze(to: model)
+      try objective.prepareFullFineTuning(options)
       trainable = model.parameters.filter(\.trainable)
     }
     guard !trainable.isEmpty else { throw TrainingError("nothing to train: every parameter is frozen") }
@@ -54,10 +55,10 @@ final class TrainingSetup {
       batchSize: options.batchSize, seed: options.seed, shuffle: options.shuffle,
       captions: Self.captionSampling(options.captions), dropLast: true,
       transform: options.augment == .none ? .none : .cropFlip(scale: options.cropScale[0]...options.cropScale[1]),
-      contextLength: model.config.text.maxPositionEmbeddings, batchesPerEpochMultiple: options.accumulate)
+      contextLength: objective.tokenLimit, batchesPerEpochMultiple: options.accumulate)
     let pairsPerStep = options.batchSize * options.accumulate
     do {
-      batches = try TrainingBatches(dataset: train, tokenizer: try pipeline.tokenizer(), preprocessor: pipeline.preprocessor,
+      batches = try TrainingBatches(dataset: train, tokenizer: objective.tokenizer, preprocessor: objective.preprocessor,
                                     options: batchOptions)
     } catch let error as TrainingBatchError where error.message.hasPrefix("no training batches") {
       throw TrainingError(file: options.data, "one optimiser step needs \(pairsPerStep) training pairs; the \(options.trainSplit) split gives fewer (\(error.message))")
@@ -102,5 +103,5 @@ final class TrainingSetup {
   }
 
   /// The trainable-parameter summary in PEFT's words.
-  var summary: TrainableSummary { TrainableSummary(pipeline.model.parameters) }
+  var summary: TrainableSummary { TrainableSummary(objective.model.parameters) }
 }

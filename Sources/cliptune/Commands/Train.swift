@@ -3,19 +3,27 @@ import Foundation
 import Tensors
 import Training
 
-/// `cliptune train`: contrastive fine-tuning (LoRA or full) into a run folder.
+/// `cliptune train`: fine-tuning (LoRA or full) into a run folder: a CLIP for retrieval
+/// (contrastive, the default task) or a ViT-GPT-2 captioner (`--task captioning`, teacher forcing).
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Fine-tune a CLIP model on captioned images (LoRA or full), writing a run folder.",
+    abstract: "Fine-tune a CLIP (retrieval) or a ViT-GPT-2 captioner on captioned images (LoRA or full), writing a run folder.",
     discussion: """
       The run folder gets config.json (every resolved setting), metrics.jsonl (one line per step and
       per evaluation), checkpoints/ (every --save-every steps), the final adapter/ (PEFT format) or
       model/ (merged HF checkpoint for --method full) and report.html. --resume RUN_DIR continues a
       killed run from its latest checkpoint with the settings in its config.json.
+
+      --task captioning trains a Hugging Face VisionEncoderDecoderModel folder (ViT encoder, GPT-2
+      decoder with cross-attention, e.g. nlpconnect/vit-gpt2-image-captioning) with teacher forcing:
+      each caption + EOS is a target, the loss the token-weighted cross-entropy. Its LoRA targets
+      default to c_attn,c_proj,c_fc (PEFT's suffix matching: cross-attention c_attn/c_proj too).
       """)
   @OptionGroup var compute: ComputeOptions
 
-  @Option(help: "Hugging Face CLIP folder to start from.") var model: String?
+  @Option(help: "retrieval (a CLIP, contrastive) or captioning (a ViT-GPT-2 VisionEncoderDecoder, teacher forcing).")
+  var task: TrainingOptions.Task = .retrieval
+  @Option(help: "Hugging Face model folder to start from (CLIP, or VisionEncoderDecoder for captioning).") var model: String?
   @Option(help: "Karpathy-split JSON, COCO captions JSON, or CSV/TSV with filepath and caption columns.") var data: String?
   @Option(help: "Folder the image paths are relative to.") var imageRoot: String?
   @Option(help: "Run folder to create.") var output: String?
@@ -25,13 +33,16 @@ struct Train: ParsableCommand {
   @Option(help: "LoRA rank r.") var loraRank: Int = 16
   @Option(help: "LoRA alpha (scaling alpha/r).") var loraAlpha: Double = 32
   @Option(help: "Dropout on the LoRA input.") var loraDropout: Double = 0.1
-  @Option(help: "Module-name suffixes to adapt (comma-separated), or a regex over full module names with --lora-targets-regex.")
-  var loraTargets: String = "q_proj,k_proj,v_proj,out_proj,fc1,fc2"
+  @Option(help: "Module-name suffixes to adapt (comma-separated), or a regex over full module names with --lora-targets-regex (default q_proj,k_proj,v_proj,out_proj,fc1,fc2; captioning c_attn,c_proj,c_fc).")
+  var loraTargets: String?
   @Flag(help: "Treat --lora-targets as one regex matched against full module names (PEFT's string form).") var loraTargetsRegex = false
   @Option(help: "Towers to adapt: vision,text.") var towers: String = "vision,text"
   @Flag(help: "Rank-stabilised LoRA: scaling alpha/√r.") var rslora = false
   @Option(help: "Start from this PEFT adapter folder instead of a fresh LoRA.") var adapter: String?
-  @Option(help: "Full fine-tuning: keep these towers frozen (vision, text).") var freeze: String?
+  @Option(help: "Full fine-tuning: keep these frozen (retrieval: vision, text; captioning: encoder, decoder).") var freeze: String?
+  @Option(help: "Captioning: caption tokens kept before EOS (default: the decoder's positions − 1).") var maxCaptionTokens: Int?
+  @Option(help: "Captioning validation: beams of the generated captions (default 1, greedy).") var evalNumBeams: Int?
+  @Option(help: "Captioning validation: max_length of the generated captions (default 16).") var evalMaxLength: Int?
 
   @Option(help: "adamw, adam or sgd.") var optimizer: TrainingOptions.OptimizerKind = .adamw
   @Option(help: "Peak learning rate.") var lr: Double = 1e-4
@@ -73,10 +84,15 @@ struct Train: ParsableCommand {
 
   func options() throws -> TrainingOptions {
     var o = TrainingOptions(model: model!, data: data!, output: output!)
+    o.task = task
+    o.captionMaxTokens = maxCaptionTokens
+    o.evalNumBeams = evalNumBeams
+    o.evalMaxLength = evalMaxLength
     o.imageRoot = imageRoot
     o.method = method
     o.loraRank = loraRank; o.loraAlpha = loraAlpha; o.loraDropout = loraDropout
-    if loraTargetsRegex { o.loraTargetRegex = loraTargets } else { o.loraTargets = list(loraTargets) }
+    let targets = loraTargets ?? (task == .captioning ? "c_attn,c_proj,c_fc" : "q_proj,k_proj,v_proj,out_proj,fc1,fc2")
+    if loraTargetsRegex { o.loraTargetRegex = targets } else { o.loraTargets = list(targets) }
     o.towers = list(towers); o.rsLoRA = rslora; o.initialAdapter = adapter
     o.freeze = freeze.map(list) ?? []
     o.optimizer = optimizer; o.learningRate = lr; o.betas = try numbers(betas, "--betas"); o.eps = eps
@@ -126,10 +142,7 @@ struct Train: ParsableCommand {
     FileHandle.standardError.write(Data("\(trainer.trainableSummary)\n".utf8))
     let display = TrainingProgressDisplay("train", totalSteps: trainer.totalSteps)
     let summary = try trainer.run { display.show($0) }
-    for e in summary.evaluations.suffix(1) {
-      print(String(format: "%@ at step %d: loss %.4f, R@1 image→text %.1f, text→image %.1f, mean cosine %.4f",
-                   e.split, e.step, e.loss, e.retrieval.imageToText.r1, e.retrieval.textToImage.r1, e.retrieval.meanCosine))
-    }
+    if let line = summary.lastEvaluation { print(line) }
     print("weights: \(summary.output.path)")
     print("report:  \(summary.report.path)")
   }

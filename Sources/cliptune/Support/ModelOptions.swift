@@ -1,3 +1,4 @@
+import SafeTensors
 import ArgumentParser
 import CLIP
 import Foundation
@@ -22,7 +23,10 @@ struct ModelOptions: ParsableArguments {
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
   }
 
-  func load() throws -> CLIPPipeline {
+  func load() throws -> CLIPPipeline { try Self.loadCLIP(model, adapter: adapter, allowNonfinite: allowNonfinite) }
+
+  /// The CLIP folder `model` (with the PEFT adapter `adapter` applied), with errors for the command line.
+  static func loadCLIP(_ model: String, adapter: String? = nil, allowNonfinite: Bool = false) throws -> CLIPPipeline {
     switch InputFile.kind(model) {
     case .directory?: break
     case nil: throw InputError(file: model, message: "no such model folder")

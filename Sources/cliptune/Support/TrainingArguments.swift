@@ -8,3 +8,4 @@ extension TrainingOptions.ScheduleKind: ExpressibleByArgument {}
 extension TrainingOptions.CaptionMode: ExpressibleByArgument {}
 extension TrainingOptions.Augmentation: ExpressibleByArgument {}
 extension TrainingOptions.AccumulationMode: ExpressibleByArgument {}
+extension TrainingOptions.Task: ExpressibleByArgument {}
