@@ -10,8 +10,8 @@ public enum DecodeGEMM {
   public static let maxRows = 32
 
   /// y = x · W (+ b):  x [R, K], W [K, N] row-major (Conv1D's layout), b [N], y [R, N] (overwritten).
-  /// Each worker owns a contiguous column range and streams W's rows over it, four at a time:
-  /// y[r, j] += x[r, p]·W[p, j] + … + x[r, p+3]·W[p+3, j].
+  /// Each worker owns a contiguous column range and streams W's rows over it, eight at a time:
+  /// y[r, j] += x[r, p]·W[p, j] + … + x[r, p+7]·W[p+7, j] (summed pairwise), then four, then one.
   public static func xw(x: UnsafePointer<Float>, rows: Int, k: Int, w: UnsafePointer<Float>, n: Int,
                         bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
     let xs = UnsafeSendable(x), ws = UnsafeSendable(w), ys = UnsafeSendable(y), bs = bias.map(UnsafeSendable.init)
@@ -27,6 +27,19 @@ public enum DecodeGEMM {
           if let bs { yr.update(from: bs.pointer + j0, count: width) } else { yr.update(repeating: 0, count: width) }
         }
         var p = 0
+        while p + 8 <= k {
+          let w0 = ws.pointer + p * n + j0, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
+          let w4 = w3 + n, w5 = w4 + n, w6 = w5 + n, w7 = w6 + n
+          for r in 0..<rows {
+            let xr = xs.pointer + r * k + p
+            let a0 = xr[0], a1 = xr[1], a2 = xr[2], a3 = xr[3], a4 = xr[4], a5 = xr[5], a6 = xr[6], a7 = xr[7]
+            let yr = ys.pointer + r * n + j0
+            for j in 0..<width {
+              yr[j] += ((a0 * w0[j] + a1 * w1[j]) + (a2 * w2[j] + a3 * w3[j])) + ((a4 * w4[j] + a5 * w5[j]) + (a6 * w6[j] + a7 * w7[j]))
+            }
+          }
+          p += 8
+        }
         while p + 4 <= k {
           let w0 = ws.pointer + p * n + j0, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
           for r in 0..<rows {

@@ -87,6 +87,8 @@ struct OptionValidationCLITests {
     try CommandLineTool.expectFailure(["eval", "retrieval", "--model", model, "--data", shapes, "--batch-size", "0"], mentions: ["--batch-size"])
     try CommandLineTool.expectFailure(["bench", "embed", "--config", "b32", "--batch", "100000000"], mentions: ["--batch"])
     try CommandLineTool.expectFailure(["bench", "train", "--batch", "100000000"], mentions: ["--batch"])
+    try CommandLineTool.expectFailure(["bench", "caption", "--beams", "0"], mentions: ["--beams"])
+    try CommandLineTool.expectFailure(["bench", "caption", "--weights", "/nonexistent/decoder.safetensors"], mentions: ["/nonexistent/decoder.safetensors"])
     try CommandLineTool.expectFailure(["demo", "--output", dir.appendingPathComponent("demo").path, "--image-size", "4096"], mentions: ["--image-size"])
     try CommandLineTool.expectFailure(["demo", "--output", dir.appendingPathComponent("demo").path, "--adapt-lr", "nan"], mentions: ["--adapt-lr"])
     try CommandLineTool.expectFailure(["demo", "--output", dir.appendingPathComponent("demo").path, "--lora-rank", "1099511627776"],

@@ -51,7 +51,6 @@ enum BeamSearch {
     var active = Array(0..<b)  // the images whose beams are cache rows (nb consecutive rows each)
     var cache = decoder.makeCache(encoderStates: encoderStates, rowsPerImage: nb, capacity: maxLength)
     var length = 1  // cur_len
-    var candidates = [(score: Float, index: Int)]()
     while !active.isEmpty {
       var ids = [Int]()
       for image in active { for beam in states[image].running { ids.append(beam.tokens.last!) } }
@@ -61,7 +60,6 @@ enum BeamSearch {
         for (slot, image) in active.enumerated() {
           var state = states[image]
           // Accumulated log-probabilities of every (beam, token), and their top K.
-          candidates.removeAll(keepingCapacity: true)
           for beam in 0..<nb {
             let row = buffer.baseAddress! + (slot * nb + beam) * v
             LogitsProcessing.logSoftmax(row, count: v)
@@ -78,10 +76,9 @@ enum BeamSearch {
           }
           let sources = top.map { $0.index / v }
           // Next running beams: the best candidates that did not hit a stop.
-          var runningScores = zip(topHyps, hits).map { $0.score + ($1 ? -1.0e9 : 0) }
-          let nextBeams = topIndices(runningScores, k: nb)
-          state.running = nextBeams.map { var h = topHyps[$0]; h.score = runningScores[$0]; return h }
-          runningScores = state.running.map(\.score)
+          let candidateScores = zip(topHyps, hits).map { $0.score + ($1 ? -1.0e9 : 0) }
+          let nextBeams = topIndices(candidateScores, k: nb)
+          state.running = nextBeams.map { var h = topHyps[$0]; h.score = candidateScores[$0]; return h }
           // Finished hypotheses: the hits among the first num_beams candidates, merged by score.
           let full = earlyStopping == .whenFull && state.isFinished.allSatisfy { $0 }
           let divisor = penaltyLength(length + 1 - 1)
@@ -102,7 +99,7 @@ enum BeamSearch {
           state.isFinished = kept.map { mergedFinished[$0] }
           // The heuristic for the next length (cur_len + 1).
           let bestLength = earlyStopping == .never && lp > 0 ? maxLength - 1 : length + 1 - 1
-          let bestRunning = runningScores[0] / penaltyLength(bestLength)
+          let bestRunning = state.running[0].score / penaltyLength(bestLength)
           let worst = state.finished.map(\.score).min()!
           let canImprove = state.isFinished.contains { bestRunning > ($0 ? worst : -1.0e9) }
           state.improvable = state.improvable && canImprove

@@ -187,6 +187,9 @@ public struct GenerationConfig: Sendable, Equatable {
     for (key, id) in named where id < 0 || vocabulary.map({ id >= $0 }) == true {
       throw fail("\(key) \(id) is outside the vocabulary" + (vocabulary.map { " (0..<\($0))" } ?? " (ids are 0 or more)"))
     }
+    if let vocabulary, numBeams > 1, vocabulary < Swift.max(2, 1 + eosTokenIDs.count) {
+      throw fail("beam search keeps \(Swift.max(2, 1 + eosTokenIDs.count)) candidates a beam: the vocabulary of \(vocabulary) is too small")
+    }
     if let positions, totalMaxLength > positions {
       throw fail("max_length \(totalMaxLength) (start token included) exceeds the decoder's \(positions) positions (n_positions)")
     }

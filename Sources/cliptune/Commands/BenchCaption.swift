@@ -52,7 +52,7 @@ struct BenchCaption: ParsableCommand {
                  newTokens, ComputeContext.threads, times.min()!, times.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
     print("ids", out)
     if let expect {
-      let data = try Data(contentsOf: URL(fileURLWithPath: expect))
+      let data = try InputFile.read(expect, what: "expected ids", limit: 64 << 20)
       guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any], let want = root["sequences"] as? [[Int]] else {
         throw ValidationError("\(expect): no 'sequences' list")
       }
