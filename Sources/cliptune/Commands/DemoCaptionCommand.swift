@@ -23,7 +23,9 @@ struct DemoCaptionCommand: ParsableCommand {
   @Flag(help: "A small, fast configuration (what the end-to-end test runs).") var quick = false
   @Option(help: "Synthetic base-domain images (pretraining); \(defaults(\.baseImages)).") var baseImages: Int?
   @Option(help: "Synthetic shifted-domain images (adaptation and test); \(defaults(\.shiftedImages)).") var shiftedImages: Int?
+  @Option(help: "Side of the synthetic images and of the captioner's input; \(defaults(\.imageSize)).") var imageSize: Int?
   @Option(help: "Pretraining optimiser steps; \(defaults(\.pretrainSteps)).") var pretrainSteps: Int?
+  @Option(help: "LoRA peak learning rate; \(defaults(\.adaptLearningRate)).") var adaptLr: Double?
   @Option(help: "LoRA epochs over the shifted train split; \(defaults(\.adaptEpochs)).") var adaptEpochs: Int?
   @Option(help: "Beams when captioning the test split; \(defaults(\.numBeams)).") var numBeams: Int?
   @Option(help: "Test images shown with their captions in the report; \(defaults(\.exampleCount)).") var examples: Int?
@@ -38,7 +40,9 @@ struct DemoCaptionCommand: ParsableCommand {
     o.seed = seed
     if let baseImages { o.baseImages = baseImages }
     if let shiftedImages { o.shiftedImages = shiftedImages }
+    if let imageSize { o.imageSize = imageSize }
     if let pretrainSteps { o.pretrainSteps = pretrainSteps }
+    if let adaptLr { o.adaptLearningRate = adaptLr }
     if let adaptEpochs { o.adaptEpochs = adaptEpochs }
     if let numBeams { o.numBeams = numBeams }
     if let examples { o.exampleCount = examples }
