@@ -93,3 +93,15 @@ public struct VisionEncoderDecoderConfig: Sendable, Equatable {
     return (start, pad, eos)
   }
 }
+
+extension VisionEncoderDecoderConfig {
+  /// Whether the model folder `directory` holds a VisionEncoderDecoder config (its `config.json`
+  /// parses and says `model_type` "vision-encoder-decoder"); false for anything else, unreadable
+  /// files included (the loader then reports them).
+  public static func describes(_ directory: URL) -> Bool {
+    let url = directory.appendingPathComponent("config.json")
+    guard let data = try? InputFile.read(url.path, what: "config file", limit: maxConfigBytes),
+          let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return false }
+    return root["model_type"] as? String == "vision-encoder-decoder"
+  }
+}

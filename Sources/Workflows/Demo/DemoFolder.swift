@@ -5,7 +5,7 @@ import Foundation
 enum DemoFolder {
   static let marker = "demo.json"
   /// What a demo writes into its folder (removed before a rerun).
-  static let contents = ["data", "scratch", "pretrain", "adapt", "fewshot", "results.json", "report.html", marker]
+  static let contents = ["data", "scratch", "pretrain", "adapt", "fewshot", "caption", "results.json", "report.html", marker]
 
   /// Clears or creates `folder` and writes `options` (any demo's, resolved) as its marker.
   static func prepare(_ folder: URL, options: some Encodable) throws {

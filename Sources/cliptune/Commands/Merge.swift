@@ -1,4 +1,5 @@
 import ArgumentParser
+import Captioning
 import CLIP
 import Foundation
 import PEFT
@@ -15,7 +16,7 @@ struct Merge: ParsableCommand {
       """)
 
   @OptionGroup var compute: ComputeOptions
-  @Option(help: "Base Hugging Face CLIP folder.") var model: String
+  @Option(help: "Base Hugging Face folder: a CLIP, or a VisionEncoderDecoder captioner.") var model: String
   @Option(help: "PEFT adapter folder (adapter_config.json + adapter_model.safetensors).") var adapter: String
   @Option(help: "New or empty folder to write (config.json, model.safetensors, tokenizer and preprocessor files).") var output: String
 
@@ -27,9 +28,10 @@ struct Merge: ParsableCommand {
       throw InputError(file: output, message: "--output is the \(flag) folder; write the merged model elsewhere")
     }
     let base = URL(fileURLWithPath: model)
-    let clip = try CLIPModel.load(directory: base)
+    let host: LoRAHost = VisionEncoderDecoderConfig.describes(base)
+      ? try CaptionModel.load(directory: base) : try CLIPModel.load(directory: base)
     let lora: LoRAAdapter
-    do { lora = try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: clip) } catch let error as PEFTError {
+    do { lora = try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: host) } catch let error as PEFTError {
       throw PEFTError(file: error.file.isEmpty ? adapter : error.file, "\(error.message) (merging into the model \(model))")
     }
     let count = lora.layers.count
@@ -37,7 +39,7 @@ struct Merge: ParsableCommand {
       throw InputError(file: adapter, message: "the adapter adapts no layer of the model \(model); nothing to merge")
     }
     lora.merge()
-    try MergedCheckpoint.write(clip, to: URL(fileURLWithPath: output), copyingFrom: base)
+    try MergedCheckpoint.write(host, to: URL(fileURLWithPath: output), copyingFrom: base)
     FileHandle.standardError.write(Data("merged \(count) LoRA layer\(count == 1 ? "" : "s") into \(output)\n".utf8))
   }
 }
