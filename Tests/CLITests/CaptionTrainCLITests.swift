@@ -27,22 +27,9 @@ struct CaptionTrainCLITests {
     let first = try run(["train", "--output", whole.path] + common)
     #expect(first.status == 0, "\(first.stderr)")
 
-    let process = Process()
-    process.executableURL = CommandLineTool.executable
-    process.arguments = ["train", "--output", killed.path] + common
-    process.standardError = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let metrics = killed.appendingPathComponent("metrics.jsonl")
-    let deadline = Date().addingTimeInterval(120)
-    while Date() < deadline {
-      let steps = (try? String(contentsOf: metrics, encoding: .utf8))?.split(separator: "\n").count ?? 0
-      if steps >= 12 { break }
-      usleep(500)
-    }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    #expect(process.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
+    let wasKilled = try CommandLineTool.runAndKill(["train", "--output", killed.path] + common,
+                                                   whenFile: killed.appendingPathComponent("metrics.jsonl"), hasLines: 12)
+    #expect(wasKilled, "the run finished before it could be killed")
 
     let resumed = try run(["train", "--resume", killed.path])
     #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -48,3 +48,26 @@ public enum CommandLineTool {
 
 /// Bytes filled in by one reader thread and read after it signals.
 private final class DataBox: @unchecked Sendable { var data = Data() }
+
+extension CommandLineTool {
+  /// Starts `cliptune args…`, waits (up to `timeout` seconds) until `file` has at least `lines`
+  /// lines, then kills the process with SIGKILL. Returns whether it was killed (false: it had
+  /// already exited).
+  public static func runAndKill(_ args: [String], whenFile file: URL, hasLines lines: Int, timeout: Double = 120) throws -> Bool {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = args
+    process.standardError = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let count = (try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0
+      if count >= lines || !process.isRunning { break }
+      usleep(500)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return process.terminationReason == .uncaughtSignal
+  }
+}

@@ -63,7 +63,7 @@ public final class CaptionDemo {
                                generation: .init(maxLength: options.maxLength, numBeams: options.numBeams), seed: options.seed)
 
     events(.stage(name: "pretrain", detail: "a ViT-GPT-2 captioner from scratch (\(options.scratch.layers)+\(options.scratch.layers) layers, width \(options.scratch.hiddenSize)) on base, \(options.pretrainSteps) steps of full training"))
-    let pretrain = try train(pretrainOptions(model: scratch, data: data.appendingPathComponent("base/dataset.json")),
+    let pretrain = try Demo.train(pretrainOptions(model: scratch, data: data.appendingPathComponent("base/dataset.json")),
                              stage: "pretrain", events: events)
 
     let shiftedData = data.appendingPathComponent("shifted/dataset.json")
@@ -71,12 +71,12 @@ public final class CaptionDemo {
     events(.stage(name: "caption before", detail: "\(test.items.count) shifted test images, \(options.numBeams) beams"))
     let before = try evaluate(try CaptionPipeline.load(modelDirectory: pretrain.output), test)
 
-    events(.stage(name: "adapt", detail: "LoRA r=\(options.loraRank) on c_attn, c_proj, c_fc (decoder) on shifted train, \(options.adaptEpochs) epochs"))
-    let adaptOptions = self.adaptOptions(model: pretrain.output, data: shiftedData)
-    let adaptTrainer = try Trainer(options: adaptOptions)
-    let trainable = adaptTrainer.trainableSummary
-    events(.trainingStarted(stage: "adapt", totalSteps: adaptTrainer.totalSteps, trainable: trainable))
-    let adapt = try withoutActuallyEscaping(events) { events in try adaptTrainer.run { events(.trainingStep(stage: "adapt", $0)) } }
+    events(.stage(name: "adapt", detail: "LoRA r=\(options.loraRank) on \(options.loraTargets.joined(separator: ", ")) on shifted train, \(options.adaptEpochs) epochs"))
+    var trainable = ""
+    let adapt = try Demo.train(adaptOptions(model: pretrain.output, data: shiftedData), stage: "adapt") { event in
+      if case .trainingStarted(_, _, let line) = event { trainable = line }
+      events(event)
+    }
 
     events(.stage(name: "caption after", detail: "the same \(test.items.count) images with the adapter"))
     let adapted = try CaptionPipeline.load(modelDirectory: pretrain.output)
@@ -108,11 +108,6 @@ public final class CaptionDemo {
     return Evaluation(scores: scores, loss: loss.mean, captions: generated.map(\.text))
   }
 
-  private func train(_ training: TrainingOptions, stage: String, events: (DemoEvent) -> Void) throws -> TrainingSummary {
-    let trainer = try Trainer(options: training)
-    events(.trainingStarted(stage: stage, totalSteps: trainer.totalSteps, trainable: trainer.trainableSummary))
-    return try withoutActuallyEscaping(events) { events in try trainer.run { events(.trainingStep(stage: stage, $0)) } }
-  }
 
   /// Full training from scratch: AdamW with 10% warmup and cosine decay, weight decay 0.1,
   /// gradient norm clipped to 1, a fresh caption of the five per epoch; validation on base's val
@@ -143,7 +138,7 @@ public final class CaptionDemo {
     o.method = .lora
     o.loraRank = options.loraRank
     o.loraAlpha = options.loraAlpha
-    o.loraTargets = ["c_attn", "c_proj", "c_fc"]
+    o.loraTargets = options.loraTargets
     o.learningRate = options.adaptLearningRate
     o.batchSize = options.adaptBatchSize
     o.epochs = options.adaptEpochs

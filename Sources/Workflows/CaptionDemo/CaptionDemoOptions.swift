@@ -26,6 +26,8 @@ public struct CaptionDemoOptions: Codable, Equatable, Sendable {
   public var adaptBatchSize = 32
   public var loraRank = 16
   public var loraAlpha: Double = 32
+  /// Module suffixes LoRA adapts (PEFT's matching).
+  public var loraTargets = ["c_attn", "c_proj", "c_fc"]
 
   // Captioning the test split.
   public var numBeams = 3

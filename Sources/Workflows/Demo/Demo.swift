@@ -104,6 +104,11 @@ public final class Demo {
   }
 
   private func train(_ training: TrainingOptions, stage: String, events: (DemoEvent) -> Void) throws -> TrainingSummary {
+    try Self.train(training, stage: stage, events: events)
+  }
+
+  /// Runs one training stage of a demo, reporting its start and every step as events.
+  static func train(_ training: TrainingOptions, stage: String, events: (DemoEvent) -> Void) throws -> TrainingSummary {
     let trainer = try Trainer(options: training)
     events(.trainingStarted(stage: stage, totalSteps: trainer.totalSteps, trainable: trainer.trainableSummary))
     return try withoutActuallyEscaping(events) { events in try trainer.run { events(.trainingStep(stage: stage, $0)) } }

@@ -54,16 +54,7 @@ struct BenchEmbed: ParsableCommand {
       throw ValidationError("the model's vocabulary has \(c.text.vocabSize) tokens; random texts need more than 2")
     }
     let (pixels, ids) = BenchInputs.batch(c, size: batch, textLength: textLen)
-    func best(_ body: () throws -> Void) rethrows -> Double {
-      try body()  // warm-up
-      var times: [Double] = []
-      for _ in 0..<steps {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-      }
-      return times.min()!
-    }
+    func best(_ body: () throws -> Void) rethrows -> Double { try BestTime.seconds(steps: steps, body) }
     let parts = Set(what.split(separator: ","))
     let imageSeconds = parts.contains("images") ? try best { _ = try clip.imageFeatures(pixels) } : .nan
     let textSeconds = parts.contains("texts") ? try best { _ = try clip.textFeatures(ids) } : .nan
@@ -85,6 +76,20 @@ struct BenchEmbedResult: Codable {
   var text_len: Int
   var threads: Int
   var model: String
+}
+
+/// The fastest of `steps` timed runs after one warm-up run.
+enum BestTime {
+  static func seconds(steps: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()  // warm-up
+    var times: [Double] = []
+    for _ in 0..<max(steps, 1) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      try body()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    return times.min()!
+  }
 }
 
 enum PeakMemory {

@@ -57,16 +57,7 @@ enum BenchCaptionModel {
     let pixels = Tensor.randomNormal([batch, 3, s, s], rng: &rng)
     var result = Result(config: configName, peak_rss_mb: 0, batch: batch, caption_len: captionLength, beams: beams,
                         max_length: maxLength, threads: ComputeContext.threads)
-    func best(_ body: () throws -> Void) rethrows -> Double {
-      try body()  // warm-up
-      var times: [Double] = []
-      for _ in 0..<steps {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-      }
-      return times.min()!
-    }
+    func best(_ body: () throws -> Void) rethrows -> Double { try BestTime.seconds(steps: steps, body) }
     if what.contains("generate") {
       var generation = GenerationConfig(decoderStartTokenID: config.decoderStartTokenId, eosTokenIDs: [config.eosTokenId!],
                                         padTokenID: config.padTokenId, maxLength: maxLength, numBeams: beams)

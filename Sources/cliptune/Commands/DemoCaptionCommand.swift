@@ -28,6 +28,9 @@ struct DemoCaptionCommand: ParsableCommand {
   @Option(help: "LoRA peak learning rate; \(defaults(\.adaptLearningRate)).") var adaptLr: Double?
   @Option(help: "LoRA epochs over the shifted train split; \(defaults(\.adaptEpochs)).") var adaptEpochs: Int?
   @Option(help: "Beams when captioning the test split; \(defaults(\.numBeams)).") var numBeams: Int?
+  @Option(help: "LoRA target module suffixes, comma-separated; default \(CaptionDemoOptions(output: "").loraTargets.joined(separator: ",")).") var loraTargets: String?
+  @Option(help: "Layers of the scratch encoder and decoder each; \(defaults(\.scratch.layers)).") var layers: Int?
+  @Option(help: "Width of the scratch encoder and decoder; \(defaults(\.scratch.hiddenSize)).") var width: Int?
   @Option(help: "Test images shown with their captions in the report; \(defaults(\.exampleCount)).") var examples: Int?
 
   /// "default X, --quick Y" for a help text.
@@ -45,6 +48,9 @@ struct DemoCaptionCommand: ParsableCommand {
     if let adaptLr { o.adaptLearningRate = adaptLr }
     if let adaptEpochs { o.adaptEpochs = adaptEpochs }
     if let numBeams { o.numBeams = numBeams }
+    if let loraTargets { o.loraTargets = loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    if let layers { o.scratch.layers = layers }
+    if let width { o.scratch.hiddenSize = width }
     if let examples { o.exampleCount = examples }
     do { try o.validate() } catch let error as DemoError { throw ValidationError(error.message) }
     return o
@@ -52,18 +58,8 @@ struct DemoCaptionCommand: ParsableCommand {
 
   func run() throws {
     compute.apply()
-    var display: TrainingProgressDisplay?
-    let summary = try CaptionDemo(options: try options()).run { event in
-      switch event {
-      case .stage(let name, let detail):
-        FileHandle.standardError.write(Data("\n\u{25B8} \(name): \(detail)\n".utf8))
-      case .trainingStarted(let stage, let total, let trainable):
-        FileHandle.standardError.write(Data("  \(trainable)\n".utf8))
-        display = TrainingProgressDisplay(stage, totalSteps: total, indent: "  ")
-      case .trainingStep(_, let p):
-        display?.show(p)
-      }
-    }
+    let display = DemoEventDisplay()
+    let summary = try CaptionDemo(options: try options()).run(events: display.show)
     print("\nOn \(summary.testImages.count) shifted test images, seed \(seed):\n")
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
     func row(_ name: String, _ e: CaptionDemo.Evaluation) -> String {

@@ -13,6 +13,23 @@ struct DemoCommand: ParsableCommand {
     defaultSubcommand: DemoRetrievalCommand.self)
 }
 
+/// Shows a demo's events on standard error: each stage's line and a progress bar per training run.
+final class DemoEventDisplay {
+  private var bar: TrainingProgressDisplay?
+
+  func show(_ event: DemoEvent) {
+    switch event {
+    case .stage(let name, let detail):
+      FileHandle.standardError.write(Data("\n\u{25B8} \(name): \(detail)\n".utf8))
+    case .trainingStarted(let stage, let total, let trainable):
+      FileHandle.standardError.write(Data("  \(trainable)\n".utf8))
+      bar = TrainingProgressDisplay(stage, totalSteps: total, indent: "  ")
+    case .trainingStep(_, let p):
+      bar?.show(p)
+    }
+  }
+}
+
 /// `cliptune demo [retrieval]`: evaluate → fine-tune → evaluate → report.
 struct DemoRetrievalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -75,18 +92,8 @@ struct DemoRetrievalCommand: ParsableCommand {
   func run() throws {
     compute.apply()
     let demo = try Demo(options: try options())
-    var display: TrainingProgressDisplay?
-    let summary = try demo.run { event in
-      switch event {
-      case .stage(let name, let detail):
-        FileHandle.standardError.write(Data("\n\u{25B8} \(name): \(detail)\n".utf8))
-      case .trainingStarted(let stage, let total, let trainable):
-        FileHandle.standardError.write(Data("  \(trainable)\n".utf8))
-        display = TrainingProgressDisplay(stage, totalSteps: total, indent: "  ")
-      case .trainingStep(_, let p):
-        display?.show(p)
-      }
-    }
+    let display = DemoEventDisplay()
+    let summary = try demo.run(events: display.show)
     print("\nOn \(summary.testImages) test images (R@1 by chance: \(String(format: "%.1f", summary.chanceR1))%), seed \(seed):\n")
     print(DemoResults.table(summary))
     print("\nresults: \(summary.results.path)")

@@ -30,20 +30,12 @@ struct CaptionerOptions: ParsableArguments {
 
   /// The captioner folder `model` (with the PEFT adapter `adapter` applied), with errors for the command line.
   static func load(_ model: String, adapter: String?, allowNonfinite: Bool = false) throws -> CaptionPipeline {
-    switch InputFile.kind(model) {
-    case .directory?: break
-    case nil: throw InputError(file: model, message: "no such model folder")
-    default: throw InputError(file: model, message: "is a file, not a model folder (--model takes the folder holding config.json)")
-    }
-    do {
+    try loadModelFolder(model) {
       let pipeline = try CaptionPipeline.load(modelDirectory: URL(fileURLWithPath: model), allowNonfinite: allowNonfinite)
       if let adapter {
         try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: pipeline.model, allowNonfinite: allowNonfinite)
       }
       return pipeline
-    } catch let e as NonfiniteWeightsError {
-      throw InputError(file: e.file, message: String(e.description.dropFirst(e.file.count + 2))
-                         + " (--allow-nonfinite loads it anyway, with a warning)")
     }
   }
 

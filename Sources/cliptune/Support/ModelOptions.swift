@@ -27,20 +27,26 @@ struct ModelOptions: ParsableArguments {
 
   /// The CLIP folder `model` (with the PEFT adapter `adapter` applied), with errors for the command line.
   static func loadCLIP(_ model: String, adapter: String? = nil, allowNonfinite: Bool = false) throws -> CLIPPipeline {
-    switch InputFile.kind(model) {
-    case .directory?: break
-    case nil: throw InputError(file: model, message: "no such model folder")
-    default: throw InputError(file: model, message: "is a file, not a model folder (--model takes the folder holding config.json)")
-    }
-    do {
+    try loadModelFolder(model) {
       let pipeline = try CLIPPipeline.load(modelDirectory: URL(fileURLWithPath: model), allowNonfinite: allowNonfinite)
       if let adapter {
         try LoRA.load(adapterDirectory: URL(fileURLWithPath: adapter), onto: pipeline.model, allowNonfinite: allowNonfinite)
       }
       return pipeline
-    } catch let e as NonfiniteWeightsError {
-      throw InputError(file: e.file, message: String(e.description.dropFirst(e.file.count + 2))
-                         + " (--allow-nonfinite loads it anyway, with a warning)")
     }
+  }
+}
+
+/// Loads the `--model` folder `model` with `load`, after checking it is a folder; weights holding
+/// NaN or Inf become a command-line error that names `--allow-nonfinite`.
+func loadModelFolder<T>(_ model: String, _ load: () throws -> T) throws -> T {
+  switch InputFile.kind(model) {
+  case .directory?: break
+  case nil: throw InputError(file: model, message: "no such model folder")
+  default: throw InputError(file: model, message: "is a file, not a model folder (--model takes the folder holding config.json)")
+  }
+  do { return try load() } catch let e as NonfiniteWeightsError {
+    throw InputError(file: e.file, message: String(e.description.dropFirst(e.file.count + 2))
+                       + " (--allow-nonfinite loads it anyway, with a warning)")
   }
 }
