@@ -71,7 +71,7 @@ public final class CaptionDemo {
     events(.stage(name: "caption before", detail: "\(test.items.count) shifted test images, \(options.numBeams) beams"))
     let before = try evaluate(try CaptionPipeline.load(modelDirectory: pretrain.output), test)
 
-    events(.stage(name: "adapt", detail: "LoRA r=\(options.loraRank) on \(options.loraTargets.joined(separator: ", ")) on shifted train, \(options.adaptEpochs) epochs"))
+    events(.stage(name: "adapt", detail: "LoRA r=\(options.loraRank) on \(options.loraTargets.joined(separator: ", ")) on shifted train (every caption), \(options.adaptEpochs) epochs"))
     var trainable = ""
     let adapt = try Demo.train(adaptOptions(model: pretrain.output, data: shiftedData), stage: "adapt") { event in
       if case .trainingStarted(_, _, let line) = event { trainable = line }
@@ -130,8 +130,9 @@ public final class CaptionDemo {
     return o
   }
 
-  /// LoRA on the decoder's c_attn, c_proj and c_fc (self- and cross-attention, MLP), as the
-  /// captioning recipe does, validating four times over the run.
+  /// LoRA on `loraTargets` (GPT-2's c_attn, c_proj, c_fc as the captioning recipe, and the ViT's
+  /// attention and MLP layers), every caption of every image a training pair; validation at the
+  /// start and the end.
   func adaptOptions(model: URL, data: URL) -> TrainingOptions {
     var o = TrainingOptions(model: model.path, data: data.path, output: folder.appendingPathComponent("adapt").path)
     o.task = .captioning
@@ -142,6 +143,7 @@ public final class CaptionDemo {
     o.learningRate = options.adaptLearningRate
     o.batchSize = options.adaptBatchSize
     o.epochs = options.adaptEpochs
+    o.captions = .all
     o.evalMaxLength = options.maxLength
     o.seed = options.seed
     o.saveEvery = 1_000_000

@@ -13,7 +13,7 @@ struct DemoCaptionCommand: ParsableCommand {
       Synthesises a base and a shifted captioned-shapes dataset, trains a small VisionEncoderDecoder \
       captioner (ViT encoder, GPT-2 decoder with cross-attention, a GPT-2 BPE vocabulary learned from the \
       captions) from scratch on base, captions the shifted test split with beam search and scores it \
-      (BLEU-1..4, CIDEr-D, teacher-forced loss), adapts the decoder with LoRA on c_attn, c_proj and c_fc \
+      (BLEU-1..4, CIDEr-D, teacher-forced loss), adapts it with LoRA (GPT-2's c_attn, c_proj, c_fc and the ViT's query, key, value, dense: the shift is visual) \
       on shifted train, and captions the test split again. The output folder gets results.json, \
       report.html (before/after captions next to the ground truth) and the run folders.
       """)
@@ -29,6 +29,8 @@ struct DemoCaptionCommand: ParsableCommand {
   @Option(help: "LoRA epochs over the shifted train split; \(defaults(\.adaptEpochs)).") var adaptEpochs: Int?
   @Option(help: "Beams when captioning the test split; \(defaults(\.numBeams)).") var numBeams: Int?
   @Option(help: "LoRA target module suffixes, comma-separated; default \(CaptionDemoOptions(output: "").loraTargets.joined(separator: ",")).") var loraTargets: String?
+  @Option(help: "LoRA rank; \(defaults(\.loraRank)).") var loraRank: Int?
+  @Option(help: "LoRA alpha; \(defaults(\.loraAlpha)).") var loraAlpha: Double?
   @Option(help: "Layers of the scratch encoder and decoder each; \(defaults(\.scratch.layers)).") var layers: Int?
   @Option(help: "Width of the scratch encoder and decoder; \(defaults(\.scratch.hiddenSize)).") var width: Int?
   @Option(help: "Test images shown with their captions in the report; \(defaults(\.exampleCount)).") var examples: Int?
@@ -50,6 +52,8 @@ struct DemoCaptionCommand: ParsableCommand {
     if let numBeams { o.numBeams = numBeams }
     if let loraTargets { o.loraTargets = loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     if let layers { o.scratch.layers = layers }
+    if let loraRank { o.loraRank = loraRank }
+    if let loraAlpha { o.loraAlpha = loraAlpha }
     if let width { o.scratch.hiddenSize = width }
     if let examples { o.exampleCount = examples }
     do { try o.validate() } catch let error as DemoError { throw ValidationError(error.message) }
