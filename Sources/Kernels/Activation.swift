@@ -49,16 +49,22 @@ public enum Activation: String, Sendable, CaseIterable {
     }
   }
 
-  /// Applies the activation to `count` values in place, in parallel. QuickGELU uses
-  /// `FastMath.exp` so the loop vectorises; the others use libm.
+  /// Applies the activation to `count` values in place, in parallel. Each activation has its own
+  /// loop over `FastMath` (exp, erf, tanh), so every loop vectorises.
   public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
     let xs = UnsafeSendable(x), f = self
     Parallel.forEach(count, grain: 16384) { range in
       let p = xs.pointer
-      if f == .quickGELU {
+      switch f {
+      case .quickGELU:
         for i in range { let v = p[i]; p[i] = v / (1 + FastMath.exp(-1.702 * v)) }
-      } else {
-        for i in range { p[i] = f(p[i]) }
+      case .gelu:
+        for i in range { let v = p[i]; p[i] = 0.5 * v * (1 + FastMath.erf(v * 0.70710678118654752)) }
+      case .geluTanh:
+        for i in range {
+          let v = p[i]
+          p[i] = 0.5 * v * (1 + FastMath.tanh(0.79788456080286536 * (v + 0.044715 * v * v * v)))
+        }
       }
     }
   }
@@ -71,13 +77,24 @@ extension Activation {
     let xs = UnsafeSendable(x), gs = UnsafeSendable(grad), f = self
     Parallel.forEach(count, grain: 16384) { range in
       let xp = xs.pointer, g = gs.pointer
-      if f == .quickGELU {
+      switch f {
+      case .quickGELU:
         for i in range {
           let v = xp[i], s = 1 / (1 + FastMath.exp(-1.702 * v))
           g[i] *= s + 1.702 * v * s * (1 - s)
         }
-      } else {
-        for i in range { g[i] *= f.derivative(xp[i]) }
+      case .gelu:
+        for i in range {
+          let v = xp[i]
+          let cdf = 0.5 * (1 + FastMath.erf(v * 0.70710678118654752))
+          g[i] *= cdf + v * FastMath.exp(-0.5 * v * v) * 0.39894228040143268
+        }
+      case .geluTanh:
+        for i in range {
+          let v = xp[i], c: Float = 0.79788456080286536
+          let t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+          g[i] *= 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v)
+        }
       }
     }
   }

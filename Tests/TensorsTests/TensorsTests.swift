@@ -100,4 +100,22 @@ struct FastMathTests {
     let q = big / (1 + FastMath.exp(-1.702 * big))  // quickGELU of a large negative input is ~0, not NaN
     #expect(q.isFinite && abs(q) < 1e-30)
   }
+
+  /// erf and tanh (exact GELU, gelu_new) against double-precision libm over [−10, 10]:
+  /// absolute error below 5e-7 (erf) and 3e-7 (tanh) — a few float32 ulps of 1 — and 0 and ±1
+  /// (within those bounds) where they saturate.
+  @Test func erfAndTanhMatchLibm() {
+    var worstErf: Double = 0, worstTanh: Double = 0
+    var x: Float = -10
+    while x <= 10 {
+      worstErf = max(worstErf, abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))))
+      worstTanh = max(worstTanh, abs(Double(FastMath.tanh(x)) - Foundation.tanh(Double(x))))
+      x += 0.000613
+    }
+    #expect(worstErf <= 5e-7, "erf: worst absolute error \(worstErf)")
+    #expect(worstTanh <= 3e-7, "tanh: worst absolute error \(worstTanh)")
+    #expect(FastMath.erf(0) == 0 && FastMath.tanh(0) == 0)
+    #expect(abs(FastMath.erf(100) - 1) <= 5e-7 && abs(FastMath.erf(-100) + 1) <= 5e-7)
+    #expect(abs(FastMath.tanh(100) - 1) <= 3e-7 && abs(FastMath.tanh(-100) + 1) <= 3e-7)
+  }
 }

@@ -49,8 +49,9 @@ struct BenchCaption: ParsableCommand {
       let r = try BenchCaptionModel.run(configName: config, what: parts, method: method, batch: batch, captionLength: captionLen,
                                         beams: beams, maxLength: maxLength, steps: steps, loraDropout: loraDropout)
       if let pairs = r.pairs_per_s, let seconds = r.step_seconds {
-        print(String(format: "caption train (%@, %@): step %.2f s, %.2f pairs/s, batch %d, caption %d tokens", r.method!,
-                     TrainableSummary(trainable: r.trainable!, total: r.total!).description, seconds, pairs, batch, captionLen))
+        print(String(format: "caption train (%@, %@): step %.2f s (%@), %.2f pairs/s, batch %d, caption %d tokens", r.method!,
+                     TrainableSummary(trainable: r.trainable!, total: r.total!).description, seconds, r.split ?? "", pairs, batch,
+                     captionLen))
       }
       if let captions = r.captions_per_s, let seconds = r.generate_seconds {
         print(String(format: "caption generate: %.2f s for %d images, %.2f captions/s, %d beams, max_length %d", seconds, batch,
