@@ -1,9 +1,10 @@
 """Python loads ours, captioner edition: PEFT reads a LoRA adapter that `cliptune train --task
 captioning` wrote and must give ClipTune's captions and loss; transformers reads the merged model.
 
-    ~/torch-anchor/bin/python Scripts/parity/peft_load_ours_captioner.py [--cliptune .build/release/cliptune]
+    ~/torch-anchor/bin/python Scripts/parity/peft_load_ours_captioner.py [--cliptune .build/release/cliptune] [--targets c_attn,c_proj,c_fc]
 
-Trains 6 LoRA steps (r 4, dropout 0.1, c_attn,c_proj,c_fc) on the committed tiny captioner
+Trains 6 LoRA steps (r 4, dropout 0.1, --targets; `q_proj,v_proj,c_attn` reaches the ViT through
+transformers 5's in-memory names) on the committed tiny captioner
 (Tests/Fixtures/captioner) with the cliptune binary, then:
   1. PeftModel.from_pretrained(VisionEncoderDecoderModel(tiny), run/adapter): the teacher-forced loss
      over every caption of the data must equal `cliptune eval captions --model tiny --adapter
@@ -46,12 +47,13 @@ def loss_and_ids(model, images, tok, proc):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cliptune", default=os.path.join(REPO, ".build", "release", "cliptune"))
+    ap.add_argument("--targets", default="c_attn,c_proj,c_fc")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="peft-captioner-")
     run, merged = os.path.join(work, "run"), os.path.join(work, "merged")
     data = os.path.join(DATA, "dataset.json")
     sh(args.cliptune, "train", "--task", "captioning", "--model", TINY, "--data", data, "--output", run, "--lora-rank", "4",
-       "--lora-alpha", "8", "--lr", "5e-3", "--batch-size", "4", "--max-steps", "6", "--val-split", "none")
+       "--lora-alpha", "8", "--lora-targets", args.targets, "--lr", "5e-3", "--batch-size", "4", "--max-steps", "6", "--val-split", "none")
     adapter = os.path.join(run, "adapter")
     ours_loss = json.loads(sh(args.cliptune, "eval", "captions", "--model", TINY, "--adapter", adapter, "--data", data,
                               "--split", "train", "--num-beams", "4", "--max-length", "16"))["loss"]

@@ -43,10 +43,22 @@ extension LoRAAdapter {
       saved.excludeModules = nil
     }
     saved.towers = .both
+    // A module selected only through an alias (transformers 5's in-memory ViT names, e.g. target
+    // `q_proj`) is saved under that alias, the name PEFT on transformers 5 looks for.
+    var savedName: [String: String] = [:]
+    for slot in model.linearSlots {
+      if !config.targetModules.matches(slot.name), let alias = slot.aliases.first(where: config.targetModules.matches) {
+        savedName[slot.name] = alias
+      }
+    }
+    if case .names = saved.targetModules, !(listsNames && config.towers == .both) {
+      saved.targetModules = .names(layers.map { savedName[$0.moduleName] ?? $0.moduleName })
+    }
     var tensors: [(name: String, tensor: Tensor)] = []
     for layer in layers {
-      tensors.append((AdapterFolder.key(module: layer.moduleName, "lora_A"), layer.loraA.value))
-      tensors.append((AdapterFolder.key(module: layer.moduleName, "lora_B"), layer.loraB.value))
+      let module = savedName[layer.moduleName] ?? layer.moduleName
+      tensors.append((AdapterFolder.key(module: module, "lora_A"), layer.loraA.value))
+      tensors.append((AdapterFolder.key(module: module, "lora_B"), layer.loraB.value))
     }
     try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
                                 to: directory.appendingPathComponent(AdapterFolder.weightsFileName))

@@ -88,15 +88,16 @@ extension LoRA {
   /// not LoRA weights, modules the model lacks and incomplete pairs.
   static func loraPairs(in file: SafeTensorsFile, model: LoRAHost) throws -> [String: (String, String)] {
     let fileName = file.url.path
-    let known = Set(model.linearSlots.map(\.name))
+    var canonical: [String: String] = [:]  // every name a slot goes by → its own
+    for slot in model.linearSlots { for n in slot.allNames { canonical[n] = slot.name } }
     var found: [String: (a: String?, b: String?)] = [:]
     for key in file.names {
-      guard let (module, which) = AdapterFolder.parse(key) else {
+      guard let (named, which) = AdapterFolder.parse(key) else {
         throw PEFTError(file: fileName, "unexpected tensor '\(key)': a LoRA adapter holds only base_model.model.<module>.lora_A.weight and .lora_B.weight")
       }
-      guard known.contains(module) else {
+      guard let module = canonical[named] else {
         let example = model.linearSlots.first?.name ?? ""
-        throw PEFTError(file: fileName, "has weights for module '\(module)', which this model does not have as a Linear or Conv1D layer (its Linear layers are named like '\(example)')")
+        throw PEFTError(file: fileName, "has weights for module '\(named)', which this model does not have as a Linear or Conv1D layer (its Linear layers are named like '\(example)')")
       }
       if which == "lora_A" { found[module, default: (nil, nil)].a = key } else { found[module, default: (nil, nil)].b = key }
     }

@@ -9,10 +9,13 @@ extension CaptionModel: LoRAHost {
   /// mlp.c_proj; then `enc_to_dec_proj`. (The tied LM head is the embedding, not a slot.)
   public var linearSlots: [LinearSlot] {
     var slots: [LinearSlot] = []
-    for block in encoder.blocks {
+    for (i, block) in encoder.blocks.enumerated() {
       let a = block.attention, m = block.mlp
-      slots += [slot({ a.qProj }, { a.qProj = $0 }), slot({ a.kProj }, { a.kProj = $0 }), slot({ a.vProj }, { a.vProj = $0 }),
-                slot({ a.outProj }, { a.outProj = $0 }), slot({ m.fc1 }, { m.fc1 = $0 }), slot({ m.fc2 }, { m.fc2 = $0 })]
+      // transformers 5's in-memory names (what its PEFT adapters use) as aliases.
+      let v5 = "encoder.layers.\(i)"
+      slots += [slot({ a.qProj }, { a.qProj = $0 }, "\(v5).attention.q_proj"), slot({ a.kProj }, { a.kProj = $0 }, "\(v5).attention.k_proj"),
+                slot({ a.vProj }, { a.vProj = $0 }, "\(v5).attention.v_proj"), slot({ a.outProj }, { a.outProj = $0 }, "\(v5).attention.o_proj"),
+                slot({ m.fc1 }, { m.fc1 = $0 }, "\(v5).mlp.fc1"), slot({ m.fc2 }, { m.fc2 = $0 }, "\(v5).mlp.fc2")]
     }
     let vit = encoder
     slots.append(slot({ vit.pooler }, { vit.pooler = $0 }))  // never run, but PEFT adapts it when targeted (`dense`)
@@ -32,8 +35,8 @@ extension CaptionModel: LoRAHost {
     return slots
   }
 
-  private func slot(_ read: @escaping () -> LinearLayer, _ write: @escaping (LinearLayer) -> Void) -> LinearSlot {
-    LinearSlot(name: LinearSlot.moduleName(of: read()) ?? "?", read: read, write: write)
+  private func slot(_ read: @escaping () -> LinearLayer, _ write: @escaping (LinearLayer) -> Void, _ alias: String? = nil) -> LinearSlot {
+    LinearSlot(name: LinearSlot.moduleName(of: read()) ?? "?", aliases: alias.map { [$0] } ?? [], read: read, write: write)
   }
 
   public var peftBaseModelClass: (name: String, library: String) {

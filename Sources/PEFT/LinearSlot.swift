@@ -6,14 +6,22 @@ import Layers
 public struct LinearSlot {
   /// HF module name, e.g. `vision_model.encoder.layers.3.mlp.fc1` or `visual_projection`.
   public let name: String
+  /// Other full names the same module goes by, which target_modules and adapter keys may use:
+  /// transformers 5 names ViT modules in memory (`encoder.layers.0.attention.q_proj`) unlike its
+  /// checkpoints (`encoder.encoder.layer.0.attention.attention.query`), and PEFT uses the former.
+  public let aliases: [String]
   private let read: () -> LinearLayer
   private let write: (LinearLayer) -> Void
 
-  public init(name: String, read: @escaping () -> LinearLayer, write: @escaping (LinearLayer) -> Void) {
+  public init(name: String, aliases: [String] = [], read: @escaping () -> LinearLayer, write: @escaping (LinearLayer) -> Void) {
     self.name = name
+    self.aliases = aliases
     self.read = read
     self.write = write
   }
+
+  /// The name and the aliases.
+  public var allNames: [String] { [name] + aliases }
 
   /// The layer in this place now.
   public var layer: LinearLayer { read() }

@@ -33,7 +33,7 @@ public enum LoRA {
   public static func targets(_ config: LoRAConfig, in model: LoRAHost) throws -> [LinearSlot] {
     try config.validate()
     let candidates = model.linearSlots.filter { config.towers.contains($0.name) }
-    let names = candidates.map(\.name)
+    let names = candidates.flatMap(\.allNames)
     let where_ = config.towers != .both ? "the \(config.towers.rawValue) tower"
       : model is CLIPModel ? "the vision and text towers" : "the model"
     if let missing = config.targetModules.unmatched(in: names).first {
@@ -44,7 +44,7 @@ public enum LoRA {
       else { kind = "target module '\(missing)'" }
       throw PEFTError("\(kind) matches no Linear layer in \(where_); available module names: \(suffixes.joined(separator: ", "))")
     }
-    let selected = candidates.filter { config.selects($0.name) }
+    let selected = candidates.filter { $0.allNames.contains(where: config.selects) }
     guard !selected.isEmpty else {
       let exclude = config.excludeModules.map { "\($0)" } ?? "none"
       throw PEFTError("every module target_modules \(config.targetModules) selects is excluded by exclude_modules \(exclude)")

@@ -74,3 +74,30 @@ struct CaptionLoRATests {
     }
   }
 }
+
+/// transformers 5 names the ViT's modules differently in memory (`encoder.layers.0.attention.q_proj`)
+/// from its checkpoints; PEFT adapters on the ViT use the in-memory names. They load, select the
+/// same layers, give PEFT's logits, and are saved back under those names.
+struct CaptionViTAdapterTests {
+  @Test func transformers5ViTAdapterLoadsAndSavesUnderItsNames() throws {
+    let model = try CaptionModel.load(directory: Fixtures.url("captioner/tiny"))
+    let adapter = try LoRA.load(adapterDirectory: Fixtures.url("captioner/vit_adapter"), onto: model)
+    #expect(adapter.moduleNames.filter { $0.hasPrefix("encoder.") } == [
+      "encoder.encoder.layer.0.attention.attention.query", "encoder.encoder.layer.0.attention.attention.value",
+      "encoder.encoder.layer.1.attention.attention.query", "encoder.encoder.layer.1.attention.attention.value",
+    ])
+    let f = try SafeTensorsFile(contentsOf: Fixtures.url("captioner/forward.safetensors"))
+    let ids = try f.tensor("decoder_input_ids"), t = ids.shape[1]
+    let inputs = (0..<ids.shape[0]).map { i in (0..<t).map { Int(ids.data[i * t + $0]) } }
+    let logits = try model.forward(try f.tensor("pixel_values"), decoderInputs: inputs)
+    let expected = try SafeTensorsFile(contentsOf: Fixtures.url("captioner/forward_vit_adapter.safetensors")).tensor("logits")
+    if let m = mismatches(logits.data, expected.data, tolerance: 1e-5, relative: true) { Issue.record("ViT adapter logits: \(m)") }
+    let dir = Fixtures.temporaryDirectory("vit-adapter")
+    try adapter.save(to: dir)
+    let keys = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("adapter_model.safetensors")).names
+    #expect(keys.contains("base_model.model.encoder.layers.0.attention.q_proj.lora_A.weight"), "\(keys.prefix(4))")
+    let again = try CaptionModel.load(directory: Fixtures.url("captioner/tiny"))
+    try LoRA.load(adapterDirectory: dir, onto: again)
+    #expect(try again.forward(try f.tensor("pixel_values"), decoderInputs: inputs).data == logits.data)
+  }
+}
