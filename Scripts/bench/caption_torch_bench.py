@@ -23,7 +23,7 @@ from transformers import GPT2Config, VisionEncoderDecoderConfig, VisionEncoderDe
 
 def model_():
     torch.manual_seed(0)
-    # GPT-2 dropout off: ClipTune's GPT-2 has none, so both sides do the same computation.
+    # GPT-2's own dropout off, as `cliptune bench caption` runs it: both sides do the same computation.
     dec = GPT2Config(add_cross_attention=True, is_decoder=True, bos_token_id=50256, eos_token_id=50256, pad_token_id=50256,
                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
     cfg = VisionEncoderDecoderConfig.from_encoder_decoder_configs(ViTConfig(), dec)

@@ -14,7 +14,10 @@ public final class GPT2Decoder: ParameterContainer {
   public let positionEmbedding: Embedding  // wpe [P, C]
   public let blocks: [GPT2Block]
   public let finalLayerNorm: LayerNorm     // ln_f
+  /// `drop` (embd_pdrop) on token + position embeddings (training forwards only).
+  public var embeddingDropout: DropoutSource?
   private var cache: (batch: Int, tokens: Int, hidden: Tensor?)?
+  private var embeddingDropoutStart: DropoutRNG.State?
 
   public init(prefix: String = "decoder", vocabulary: Int, positions: Int, dim: Int, heads: Int, layers: Int, hidden: Int,
               activation: Activation = .geluTanh, eps: Float = 1e-5, crossAttention: Bool = true) {
@@ -33,6 +36,19 @@ public final class GPT2Decoder: ParameterContainer {
   }
 
   public var dim: Int { tokenEmbedding.dim }
+
+  /// GPT-2's training dropout, as transformers applies it in `train()` mode: `embd` on the
+  /// embeddings, `attention` on every attention's probabilities (self and cross), `residual` on
+  /// every attention and MLP output before its residual add; masks from `rng`. All 0 removes it.
+  public func setDropout(residual: Float, embedding: Float, attention: Float, rng: DropoutRNG) {
+    embeddingDropout = embedding > 0 ? DropoutSource(p: embedding, rng: rng) : nil
+    for block in blocks {
+      block.residualDropout = residual > 0 ? DropoutSource(p: residual, rng: rng) : nil
+      for a in [block.attention] + (block.crossAttention.map { [$0] } ?? []) {
+        a.attentionDropout = attention > 0 ? DropoutSource(p: attention, rng: rng) : nil
+      }
+    }
+  }
   public var vocabulary: Int { tokenEmbedding.count }
 
   /// ids: B sequences of equal length T (ids in the vocabulary, T ≤ positions), encoder states
@@ -43,6 +59,7 @@ public final class GPT2Decoder: ParameterContainer {
     var x = tokenEmbedding.forward(ids.flatMap { $0 }, training: training).reshaped([b, t, c])
     let positions = positionEmbedding.forward(Array(0..<t), training: training)  // [T, C]
     for i in 0..<b { for j in 0..<(t * c) { x.data[i * t * c + j] += positions.data[j] } }
+    embeddingDropoutStart = training ? embeddingDropout?.forward(&x) : nil
     for block in blocks { x = block.forward(x, encoder: encoder, training: training) }
     let h = finalLayerNorm.forward(x, training: training)  // [B, T, C]
     cache = training ? (b, t, tokenEmbedding.weight.trainable ? h : nil) : nil
@@ -93,6 +110,8 @@ public final class GPT2Decoder: ParameterContainer {
         if dEncoder == nil { dEncoder = de } else { dEncoder!.add(de) }
       }
     }
+    if let d = embeddingDropout { dx = d.backward(dx, startingAt: embeddingDropoutStart) }
+    embeddingDropoutStart = nil
     tokenEmbedding.backward(dx.reshaped([rows, c]))
     if positionEmbedding.weight.trainable {
       var dPositions = Tensor(zeros: [t, c])

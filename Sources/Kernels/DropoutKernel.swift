@@ -3,8 +3,9 @@
 /// k-th 16-bit value of the counter-based stream (seed, counter) falls below round(p·2¹⁶) and
 /// 1/(1−p) otherwise. Four values per SplitMix64 output; parallel over whole outputs.
 public enum DropoutKernel {
+  /// `parallel: false` runs on the calling thread (inside another parallel loop).
   public static func apply(seed: UInt64, counter: UInt64, p: Float, from source: UnsafePointer<Float>,
-                           to destination: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
+                           to destination: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool, parallel: Bool = true) {
     precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
     guard count > 0 else { return }
     let keep = 1 / (1 - p)
@@ -18,7 +19,7 @@ public enum DropoutKernel {
       return z ^ (z >> 31)
     }
     let whole = count / 4
-    Parallel.forEach(whole, grain: 4096) { range in
+    Parallel.forEach(whole, grain: parallel ? 4096 : Int.max) { range in
       let (x, out) = pointers.pointer
       @inline(__always) func scale(_ z: UInt64, _ lane: UInt64) -> Float {
         UInt16(truncatingIfNeeded: z >> (16 * lane)) < threshold ? 0 : keep

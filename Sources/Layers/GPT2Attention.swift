@@ -16,7 +16,9 @@ public final class GPT2Attention: ParameterContainer {
   public var cProj: LinearLayer
   public let heads: Int
   public let isCrossAttention: Bool
-  private var cache: (q: Tensor, k: Tensor, v: Tensor, probs: Tensor)?
+  /// `attn_dropout` on the attention probabilities (training forwards only; nil or p 0: none).
+  public var attentionDropout: DropoutSource?
+  private var cache: (q: Tensor, k: Tensor, v: Tensor, probs: Tensor, dropout: ProbabilityDropout?)?
 
   /// `prefix` is the module's HF name (`decoder.transformer.h.0.attn`, `….crossattention`).
   public init(_ prefix: String, dim: Int, heads: Int, crossAttention: Bool) {
@@ -45,6 +47,11 @@ public final class GPT2Attention: ParameterContainer {
       (q, k, v) = Self.split3(cAttn.forward(x, training: training), width: c)
     }
     let s = k.shape[1]
+    var dropout: ProbabilityDropout?
+    if training, let d = attentionDropout, d.p > 0 {
+      let start = d.rng.reserve(count: ProbabilityDropout.count(batch: b, heads: heads, queries: t, keys: s))
+      dropout = ProbabilityDropout(seed: start.seed, counter: start.counter, p: d.p)
+    }
     var context = Tensor(uninitialized: [b, t, c])
     var probs = training ? Tensor(uninitialized: [b, heads, t, s]) : Tensor(zeros: [0])
     q.data.withUnsafeBufferPointer { qp in k.data.withUnsafeBufferPointer { kp in v.data.withUnsafeBufferPointer { vp in
@@ -52,18 +59,19 @@ public final class GPT2Attention: ParameterContainer {
         probs.data.withUnsafeMutableBufferPointer { pp in
           AttentionKernel.forward(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!, batch: b,
                                   queries: t, keys: s, heads: heads, headDim: headDim, causal: !isCrossAttention,
-                                  scale: 1 / Float(headDim).squareRoot(), probs: training ? pp.baseAddress : nil)
+                                  scale: 1 / Float(headDim).squareRoot(), probs: training ? pp.baseAddress : nil,
+                                  dropout: dropout)
         }
       }
     } } }
-    cache = training ? (q, k, v, probs) : nil
+    cache = training ? (q, k, v, probs, dropout) : nil
     return cProj.forward(context, training: training)
   }
 
   /// dy: [B, T, C] → dx (when `inputGradient`) and, for cross attention, d(encoder states) (when
   /// `encoderGradient`). Gradients land in the trainable projections.
   public func backward(_ dy: Tensor, inputGradient: Bool, encoderGradient: Bool = false) -> (dx: Tensor?, dEncoder: Tensor?) {
-    guard let (q, k, v, probs) = cache else { preconditionFailure("GPT-2 attention: backward without a training forward") }
+    guard let (q, k, v, probs, dropout) = cache else { preconditionFailure("GPT-2 attention: backward without a training forward") }
     cache = nil
     let dContext = cProj.backward(dy, inputGradient: true)!
     let b = q.shape[0], t = q.shape[1], s = k.shape[1], c = dim
@@ -76,7 +84,7 @@ public final class GPT2Attention: ParameterContainer {
               AttentionKernel.backward(dout: dop.baseAddress!, q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
                                        probs: pp.baseAddress!, dq: dqp.baseAddress!, dk: dkp.baseAddress!, dv: dvp.baseAddress!,
                                        batch: b, queries: t, keys: s, heads: heads, headDim: headDim,
-                                       scale: 1 / Float(headDim).squareRoot())
+                                       scale: 1 / Float(headDim).squareRoot(), dropout: dropout)
             }
           } }
         }

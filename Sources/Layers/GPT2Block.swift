@@ -11,6 +11,10 @@ public final class GPT2Block: ParameterContainer {
   public let crossAttention: GPT2Attention?
   public let ln2: LayerNorm
   public let mlp: MLP
+  /// `resid_dropout` / the MLP's `dropout` (resid_pdrop) on each branch's output before it joins
+  /// the residual stream (training forwards only; nil or p 0: none).
+  public var residualDropout: DropoutSource?
+  private var dropoutStarts: (attention: DropoutRNG.State?, cross: DropoutRNG.State?, mlp: DropoutRNG.State?) = (nil, nil, nil)
 
   /// `prefix` is the block's HF name (`decoder.transformer.h.0`); `hidden` the MLP width (4C in GPT-2).
   public init(_ prefix: String, dim: Int, heads: Int, hidden: Int, activation: Activation, eps: Float, crossAttention: Bool) {
@@ -32,28 +36,43 @@ public final class GPT2Block: ParameterContainer {
 
   /// x: [B, T, C], encoder states e: [B, S, C] (required with cross-attention) → [B, T, C].
   public func forward(_ x: Tensor, encoder: Tensor? = nil, training: Bool = false) -> Tensor {
+    let drop = training ? residualDropout : nil
     var h = x
-    h.add(attention.forward(ln1.forward(x, training: training), training: training))
+    var a = attention.forward(ln1.forward(x, training: training), training: training)
+    dropoutStarts.attention = drop?.forward(&a)
+    h.add(a)
     if let crossAttention, let lnCross {
       precondition(encoder != nil, "GPT-2 block with cross-attention: encoder states are required")
-      h.add(crossAttention.forward(lnCross.forward(h, training: training), encoder: encoder, training: training))
+      var c = crossAttention.forward(lnCross.forward(h, training: training), encoder: encoder, training: training)
+      dropoutStarts.cross = drop?.forward(&c)
+      h.add(c)
     }
     var y = h
-    y.add(mlp.forward(ln2.forward(h, training: training), training: training))
+    var m = mlp.forward(ln2.forward(h, training: training), training: training)
+    dropoutStarts.mlp = drop?.forward(&m)
+    y.add(m)
     return y
+  }
+
+  /// dy through the residual dropout of a branch whose draw started at `start` (unchanged without one).
+  private func dropped(_ dy: Tensor, _ start: DropoutRNG.State?) -> Tensor {
+    guard let start, let d = residualDropout else { return dy }
+    return d.backward(dy, startingAt: start)
   }
 
   /// dy: [B, T, C] → dx (when `inputGradient`) and d(encoder states) (when `encoderGradient`).
   public func backward(_ dy: Tensor, inputGradient: Bool, encoderGradient: Bool = false) -> (dx: Tensor?, dEncoder: Tensor?) {
+    let starts = dropoutStarts
+    dropoutStarts = (nil, nil, nil)
     var dh = dy  // residual path
-    dh.add(ln2.backward(mlp.backward(dy, inputGradient: true)!, inputGradient: true)!)
+    dh.add(ln2.backward(mlp.backward(dropped(dy, starts.mlp), inputGradient: true)!, inputGradient: true)!)
     var dEncoder: Tensor?
     if let crossAttention, let lnCross {
-      let (dq, de) = crossAttention.backward(dh, inputGradient: true, encoderGradient: encoderGradient)
+      let (dq, de) = crossAttention.backward(dropped(dh, starts.cross), inputGradient: true, encoderGradient: encoderGradient)
       dh.add(lnCross.backward(dq!, inputGradient: true)!)
       dEncoder = de
     }
-    let (dAttn, _) = attention.backward(dh, inputGradient: inputGradient || ln1.hasTrainableParameters)
+    let (dAttn, _) = attention.backward(dropped(dh, starts.attention), inputGradient: inputGradient || ln1.hasTrainableParameters)
     let dx = dAttn.flatMap { ln1.backward($0, inputGradient: inputGradient) }
     guard inputGradient else { return (nil, dEncoder) }
     var out = dh

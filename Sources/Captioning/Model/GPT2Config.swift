@@ -18,8 +18,8 @@ public struct GPT2Config: Sendable, Equatable {
   public var eosTokenId: Int? = 50256
   public var padTokenId: Int?
   public var tieWordEmbeddings = true
-  /// `resid_pdrop`, `embd_pdrop`, `attn_pdrop`: transformers applies them in training mode;
-  /// ClipTune's GPT-2 does not (read so that training can say so).
+  /// `resid_pdrop`, `embd_pdrop`, `attn_pdrop`: the training dropout on residual branches,
+  /// embeddings and attention probabilities (`GPT2Decoder.setDropout`).
   public var dropouts: (resid: Double, embd: Double, attn: Double) = (0.1, 0.1, 0.1)
   public init() {}
 
@@ -58,6 +58,10 @@ public struct GPT2Config: Sendable, Equatable {
     tieWordEmbeddings = try r.bool(d, "tie_word_embeddings", section, default: tieWordEmbeddings)
     dropouts = (try r.double(d, "resid_pdrop", section, default: dropouts.resid), try r.double(d, "embd_pdrop", section, default: dropouts.embd),
                 try r.double(d, "attn_pdrop", section, default: dropouts.attn))
+    for (key, p) in [("resid_pdrop", dropouts.resid), ("embd_pdrop", dropouts.embd), ("attn_pdrop", dropouts.attn)]
+    where !(p >= 0 && p < 1) {
+      throw CaptioningError(file: file, "'\(section).\(key)' must be in [0, 1), got \(p)")
+    }
     for (key, supported) in [("scale_attn_weights", true), ("scale_attn_by_inverse_layer_idx", false), ("reorder_and_upcast_attn", false)] {
       let value = try r.bool(d, key, section, default: supported)
       guard value == supported else {

@@ -5,12 +5,6 @@ import Tensors
 /// "vision-encoder-decoder"): a ViT encoder, a GPT-2 decoder with cross-attention, and the token ids
 /// teacher forcing needs (`decoder_start_token_id`, `pad_token_id`, `eos_token_id` at the top level).
 public struct VisionEncoderDecoderConfig: Sendable, Equatable {
-  /// Dropout probabilities of the decoder that are not zero (`resid_pdrop 0.1`, …): transformers
-  /// applies them when training, ClipTune's GPT-2 does not.
-  public var unappliedDropouts: [String] {
-    [("resid_pdrop", decoder.dropouts.resid), ("embd_pdrop", decoder.dropouts.embd), ("attn_pdrop", decoder.dropouts.attn)]
-      .filter { $0.1 != 0 }.map { "\($0.0) \($0.1)" }
-  }
 
   public var encoder: ViTConfig
   public var decoder: GPT2Config

@@ -21,7 +21,7 @@ final class CaptioningObjective: TrainingObjective {
   /// Every evaluation so far, oldest first.
   private(set) var records: [CaptionEvaluationRecord] = []
 
-  init(_ options: TrainingOptions, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws {
+  init(_ options: TrainingOptions) throws {
     pipeline = try CaptionPipeline.load(modelDirectory: URL(fileURLWithPath: options.model))
     let config = pipeline.model.config
     ids = try config.teacherForcingIds(file: URL(fileURLWithPath: options.model).appendingPathComponent("config.json").path)
@@ -29,10 +29,6 @@ final class CaptioningObjective: TrainingObjective {
     maxTokens = options.captionMaxTokens ?? (positions - 1)
     guard maxTokens < positions else {
       throw TrainingError("--max-caption-tokens \(maxTokens) plus EOS exceeds the decoder's n_positions \(positions)")
-    }
-    let dropped = config.unappliedDropouts
-    if !dropped.isEmpty {
-      warn("the decoder's config.json asks for dropout while training (\(dropped.joined(separator: ", "))), which transformers applies and ClipTune's GPT-2 does not: this run trains without it (docs/captioning.md)")
     }
   }
 
@@ -46,6 +42,13 @@ final class CaptioningObjective: TrainingObjective {
   func afterOptimizerStep() {}
 
   func prepareFullFineTuning(_ options: TrainingOptions) throws { options.applyFreeze(to: pipeline.model) }
+
+  /// GPT-2's `resid_pdrop`, `embd_pdrop` and `attn_pdrop` from config.json, as transformers
+  /// applies them when training (0.1 each in GPT-2's and nlpconnect's configs).
+  func attachDropout(_ rng: DropoutRNG) {
+    let d = pipeline.model.config.decoder.dropouts
+    pipeline.model.decoder.setDropout(residual: Float(d.resid), embedding: Float(d.embd), attention: Float(d.attn), rng: rng)
+  }
 
   func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG: DropoutRNG?) throws -> Float {
     let targets = try micro.map { batch -> TeacherForcing in

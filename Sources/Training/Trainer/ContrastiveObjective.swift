@@ -31,6 +31,9 @@ final class ContrastiveObjective: TrainingObjective {
 
   func prepareFullFineTuning(_ options: TrainingOptions) throws { options.applyFreeze(to: clip) }
 
+  /// CLIP has no dropout of its own (transformers' CLIP attention_dropout is 0).
+  func attachDropout(_ rng: DropoutRNG) {}
+
   var extraCheckpointParameters: [Parameter] { clip.logitScale.trainable ? [clip.logitScale] : [] }
 
   func afterOptimizerStep() {

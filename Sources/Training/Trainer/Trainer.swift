@@ -153,7 +153,7 @@ public final class Trainer {
       let t0 = Date()
       let micro = try (0..<options.accumulate).map { _ in try setup.batches.next() }
       let epoch = micro[0].position.epoch
-      let loss = try setup.objective.accumulateGradients(micro, options: options, dropoutRNG: setup.adapter?.dropoutRNG)
+      let loss = try setup.objective.accumulateGradients(micro, options: options, dropoutRNG: setup.dropoutRNG)
       guard loss.isFinite, gradientsAreFinite(setup.trainable) else { throw nonFinite(loss: loss, epoch: epoch) }
       let norm = options.gradientClip.map { clipGradientNorm(setup.trainable, maxNorm: Float($0)) } ?? gradientNorm(setup.trainable)
       let lr = setup.schedule.learningRate(step: step)

@@ -17,7 +17,7 @@ struct TrainerState: Codable {
 extension Trainer {
   /// Saves trainable weights, optimiser state, data position and RNG state (atomically).
   func saveCheckpoint() throws {
-    let state = TrainerState(step: step, position: setup.batches.position, dropoutRNG: setup.adapter?.dropoutRNG.state,
+    let state = TrainerState(step: step, position: setup.batches.position, dropoutRNG: setup.dropoutRNG.state,
                              elapsedSeconds: elapsedBefore + Date().timeIntervalSince(runStarted))
     let extra = setup.objective.extraCheckpointParameters.filter { p in !setup.trainable.contains { $0 === p } }
     let weights = (setup.trainable + extra).map { (name: $0.name, tensor: $0.value) }
@@ -95,7 +95,7 @@ extension Trainer {
       }
     }
     for (p, t) in restored { p.value = t.reshaped(p.shape) }
-    if let rng = state.dropoutRNG { setup.adapter?.dropoutRNG.state = rng }
+    if let rng = state.dropoutRNG { setup.dropoutRNG.state = rng }
     setup.batches.position = state.position
     step = state.step
     elapsedBefore = state.elapsedSeconds

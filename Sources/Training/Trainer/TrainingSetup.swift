@@ -11,6 +11,8 @@ final class TrainingSetup {
   let options: TrainingOptions
   let objective: TrainingObjective
   let adapter: LoRAAdapter?
+  /// The run's dropout stream: LoRA's and the model's own (GPT-2's) draw from it; checkpoints save it.
+  let dropoutRNG: DropoutRNG
   let trainable: [Parameter]
   let optimizer: Optimizer
   let schedule: LRSchedule
@@ -45,6 +47,8 @@ final class TrainingSetup {
       trainable = model.parameters.filter(\.trainable)
     }
     guard !trainable.isEmpty else { throw TrainingError("nothing to train: every parameter is frozen") }
+    dropoutRNG = adapter?.dropoutRNG ?? DropoutRNG(seed: options.seed ^ 0xD1B5_4A32_D192_ED03)
+    objective.attachDropout(dropoutRNG)
 
     let dataURL = URL(fileURLWithPath: options.data)
     let imageRoot = options.imageRoot.map { URL(fileURLWithPath: $0) }

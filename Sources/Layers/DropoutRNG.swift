@@ -1,7 +1,8 @@
 import Foundation
 import Tensors
 
-/// The random stream behind LoRA dropout, shared by every layer of an adapter.
+/// The random stream behind dropout — LoRA's (shared by every layer of an adapter) and GPT-2's
+/// own (embedding, attention-probability and residual dropout of the captioner's decoder).
 ///
 /// Counter-based: mask value k of a draw that starts at counter c depends only on (seed, c + k)
 /// (16 bits of SplitMix64 of their combination, four values per 64-bit output), so masks are
@@ -68,5 +69,36 @@ public final class DropoutRNG: @unchecked Sendable, Codable {
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(state, forKey: .state)
+  }
+}
+
+/// A dropout probability and the stream its masks come from (GPT-2's embedding, attention and
+/// residual dropout). Active only in training forwards, and only with p > 0.
+public struct DropoutSource: @unchecked Sendable {
+  public var p: Float
+  public let rng: DropoutRNG
+  public init(p: Float, rng: DropoutRNG) {
+    precondition(p >= 0 && p < 1, "dropout \(p) outside [0, 1)")
+    self.p = p
+    self.rng = rng
+  }
+
+  /// Drops elements of `x` in place (a training forward): returns where the draw started, for
+  /// `backward`; nil when p is 0 (nothing drawn, nothing changed).
+  public func forward(_ x: inout Tensor) -> DropoutRNG.State? {
+    guard p > 0 else { return nil }
+    let start = rng.reserve(count: x.count)
+    let n = x.count
+    x.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: start, p: p, to: $0.baseAddress!, count: n) }
+    return start
+  }
+
+  /// The gradient through the draw that started at `start`: the same scales on dy (a copy).
+  public func backward(_ dy: Tensor, startingAt start: DropoutRNG.State?) -> Tensor {
+    guard let start else { return dy }
+    var dx = dy
+    let n = dx.count
+    dx.data.withUnsafeMutableBufferPointer { DropoutRNG.apply(startingAt: start, p: p, to: $0.baseAddress!, count: n) }
+    return dx
   }
 }
