@@ -31,8 +31,18 @@ public struct ViTConfig: Sendable, Equatable {
   public var poolerOutputSize: Int? = nil
   /// `pooler_act`. Stored for completeness: the pooler is never run (see ``ViTEncoder``).
   public var poolerAct = "tanh"
+  /// `hidden_dropout_prob` and `attention_probs_dropout_prob` (0 in ViT's and nlpconnect's
+  /// configs): read so that training can say it does not apply them.
+  public var dropouts: (hidden: Double, attention: Double) = (0, 0)
 
   public init() {}
+
+  public static func == (a: ViTConfig, b: ViTConfig) -> Bool {
+    a.hiddenSize == b.hiddenSize && a.numHiddenLayers == b.numHiddenLayers && a.numAttentionHeads == b.numAttentionHeads
+      && a.intermediateSize == b.intermediateSize && a.hiddenAct == b.hiddenAct && a.layerNormEps == b.layerNormEps
+      && a.imageSize == b.imageSize && a.patchSize == b.patchSize && a.numChannels == b.numChannels && a.qkvBias == b.qkvBias
+      && a.poolerOutputSize == b.poolerOutputSize && a.poolerAct == b.poolerAct && a.dropouts == b.dropouts
+  }
 
   /// Patches per side, g.
   public var gridSize: Int { imageSize / patchSize }
@@ -67,6 +77,8 @@ public struct ViTConfig: Sendable, Equatable {
     poolerOutputSize = try reader.optionalInt(d, "pooler_output_size", section)
     if poolerOutputSize == 0 { poolerOutputSize = nil }  // transformers: `x if x else hidden_size`
     poolerAct = try reader.string(d, "pooler_act", section, default: poolerAct)
+    dropouts = (try reader.double(d, "hidden_dropout_prob", section, default: 0),
+                try reader.double(d, "attention_probs_dropout_prob", section, default: 0))
     try validate(file: file, section: section)
   }
 
@@ -149,7 +161,7 @@ extension ViTConfig {
       "model_type": "vit", "hidden_size": hiddenSize, "num_hidden_layers": numHiddenLayers,
       "num_attention_heads": numAttentionHeads, "intermediate_size": intermediateSize, "hidden_act": hiddenAct,
       "layer_norm_eps": layerNormEps, "image_size": imageSize, "patch_size": patchSize, "num_channels": numChannels,
-      "qkv_bias": qkvBias, "pooler_act": poolerAct, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
+      "qkv_bias": qkvBias, "pooler_act": poolerAct, "hidden_dropout_prob": dropouts.hidden, "attention_probs_dropout_prob": dropouts.attention,
     ]
     if let poolerOutputSize { d["pooler_output_size"] = poolerOutputSize }
     return d

@@ -21,7 +21,7 @@ final class CaptioningObjective: TrainingObjective {
   /// Every evaluation so far, oldest first.
   private(set) var records: [CaptionEvaluationRecord] = []
 
-  init(_ options: TrainingOptions) throws {
+  init(_ options: TrainingOptions, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws {
     pipeline = try CaptionPipeline.load(modelDirectory: URL(fileURLWithPath: options.model))
     let config = pipeline.model.config
     ids = try config.teacherForcingIds(file: URL(fileURLWithPath: options.model).appendingPathComponent("config.json").path)
@@ -29,6 +29,10 @@ final class CaptioningObjective: TrainingObjective {
     maxTokens = options.captionMaxTokens ?? (positions - 1)
     guard maxTokens < positions else {
       throw TrainingError("--max-caption-tokens \(maxTokens) plus EOS exceeds the decoder's n_positions \(positions)")
+    }
+    let vit = config.encoder.dropouts
+    if vit.hidden != 0 || vit.attention != 0 {
+      warn("config.json sets the ViT's hidden_dropout_prob \(vit.hidden) / attention_probs_dropout_prob \(vit.attention), which transformers applies when training and ClipTune does not (GPT-2's dropout is applied)")
     }
   }
 
