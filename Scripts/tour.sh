@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make tour`: every subcommand once, on the committed tiny CLIP (random weights, vocabulary of
 # 1000 real CLIP BPE tokens), the committed test images and the committed shapes dataset
-# (Tests/Fixtures/train_parity/shapes). Zero-shot and retrieval on the random model sit at chance by
+# (Tests/Fixtures/train_parity/shapes), then the captioning commands on the committed tiny captioner. Zero-shot and retrieval on the random model sit at chance by
 # construction; the LoRA fine-tune on the shapes lifts held-out R@1 well above it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +28,11 @@ step $bin zero-shot --model $model --data "$run/data" --output "$run/zero_shot.j
 step $bin train --model $model --data Tests/Fixtures/train_parity/shapes/dataset.json --output "$run/train" \
   --lr 5e-3 --lora-rank 8 --batch-size 16 --epochs 20 --eval-every 30 --seed 0
 step $bin bench embed --model $model --batch 32 --text-len 16
-printf '\nDone. Results are in %s/ (embeddings.safetensors, retrieval.json, zero_shot.json, train/report.html).\n' "$run"
+# The committed tiny captioner (random ViT-GPT-2) and its 16 captioned images.
+cap=Tests/Fixtures/captioner
+step $bin train --task captioning --model $cap/tiny --data $cap/data/dataset.json --output "$run/caption-train" \
+  --lr 5e-3 --lora-rank 8 --batch-size 4 --max-steps 12 --val-split train --eval-every 6
+step $bin caption --model $cap/tiny --adapter "$run/caption-train/adapter" --images $cap/data/images/00.png $cap/data/images/01.png
+step $bin eval captions --model $cap/tiny --adapter "$run/caption-train/adapter" --data $cap/data/dataset.json --split train --output "$run/captions.json"
+step $bin bench caption --config tiny --batch 4 --steps 2
+printf '\nDone. Results are in %s/ (embeddings.safetensors, retrieval.json, zero_shot.json, train/report.html, caption-train/report.html, captions.json).\n' "$run"
