@@ -47,7 +47,4 @@ public final class CaptionPipeline {
   public func pixelValues(_ urls: [URL]) throws -> Tensor {
     try preprocessor.pixelValues(files: urls, modelImageSize: model.config.encoder.imageSize) { CaptioningError(file: $0, $1) }
   }
-
-  /// Caption ids (no special tokens) of each text.
-  public func tokenize(_ texts: [String]) -> [[Int]] { texts.map { tokenizer.encode($0) } }
 }

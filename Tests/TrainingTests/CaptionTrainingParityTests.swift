@@ -41,17 +41,13 @@ struct CaptionTrainingParityTests {
     return json[method] as! [Double]
   }
 
-  static func losses(_ run: URL) throws -> [Double] {
-    try MetricsLog.read(run.appendingPathComponent("metrics.jsonl")).compactMap { $0["split"] == nil ? ($0["loss"] as? NSNumber)?.doubleValue : nil }
-  }
-
   @Test(arguments: [TrainingOptions.Method.lora, .full])
   func tenStepsMatchTransformersAndPEFT(_ method: TrainingOptions.Method) throws {
     let out = Fixtures.temporaryDirectory("caption-parity").appendingPathComponent("run")
     let trainer = try Trainer(options: Self.options(method, output: out))
     if method == .lora { #expect(trainer.trainableSummary == "trainable params: 4,032 || all params: 63,568 || trainable%: 6.3428") }
     _ = try trainer.run()
-    let ours = try Self.losses(out), theirs = try Self.expected(method.rawValue)
+    let ours = try TrainingParityTests.losses(out), theirs = try Self.expected(method.rawValue)
     #expect(ours.count == 10)
     for (i, (a, b)) in zip(ours, theirs).enumerated() {
       #expect(abs(a - b) / abs(b) <= 1e-4, "\(method) step \(i + 1): ours \(a), PyTorch \(b)")
@@ -65,7 +61,7 @@ struct CaptionTrainingParityTests {
     o.batchSize = 2
     o.accumulate = 2
     _ = try Trainer(options: o).run()
-    let ours = try Self.losses(dir.appendingPathComponent("accum")), theirs = try Self.expected("lora")
+    let ours = try TrainingParityTests.losses(dir.appendingPathComponent("accum")), theirs = try Self.expected("lora")
     for (i, (a, b)) in zip(ours, theirs).enumerated() {
       #expect(abs(a - b) / abs(b) <= 1e-4, "2×2 exact, step \(i + 1): \(a) vs batch-4 PyTorch \(b)")
     }

@@ -38,6 +38,7 @@ struct TrainingParityTests {
     return (json[method] as! [String: Any])["losses"] as! [Double]
   }
 
+  /// The per-step training losses in a run folder's metrics.jsonl.
   static func losses(_ run: URL) throws -> [Double] {
     try MetricsLog.read(run.appendingPathComponent("metrics.jsonl")).compactMap { $0["split"] == nil ? ($0["loss"] as? NSNumber)?.doubleValue : nil }
   }

@@ -5,7 +5,6 @@ import Tensors
 /// "vision-encoder-decoder"): a ViT encoder, a GPT-2 decoder with cross-attention, and the token ids
 /// teacher forcing needs (`decoder_start_token_id`, `pad_token_id`, `eos_token_id` at the top level).
 public struct VisionEncoderDecoderConfig: Sendable, Equatable {
-
   public var encoder: ViTConfig
   public var decoder: GPT2Config
   /// The first decoder input (GPT-2 captioners use `<|endoftext|>`, 50256).

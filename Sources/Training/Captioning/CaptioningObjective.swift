@@ -54,7 +54,7 @@ final class CaptioningObjective: TrainingObjective {
     pipeline.model.decoder.setDropout(residual: Float(d.resid), embedding: Float(d.embd), attention: Float(d.attn), rng: rng)
   }
 
-  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG: DropoutRNG?) throws -> Float {
+  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG: DropoutRNG) throws -> Float {
     let targets = try micro.map { batch -> TeacherForcing in
       do {
         return try TeacherForcing(captions: batch.tokenIDs, start: ids.start, pad: ids.pad, eos: ids.eos, maxTokens: maxTokens)
@@ -97,19 +97,12 @@ final class CaptioningObjective: TrainingObjective {
   /// image, scored by BLEU-1…4 and CIDEr-D against the split's captions and kept in
   /// `captions/step-N.jsonl` of the run folder (the report's before/after table reads them).
   func evaluate(_ dataset: RetrievalDataset, split: String, step: Int, options: TrainingOptions, runFolder: URL) throws -> OrderedJSON {
-    let images = dataset.items.map(\.image), references = dataset.items.map(\.captions)
-    let loss = try pipeline.teacherForcedLoss(images: images, captions: references, batchSize: options.batchSize, maxTokens: maxTokens)
-    let generated = try pipeline.caption(images, config: try validationGeneration(options), batchSize: options.batchSize)
-    let ids = images.map(\.path)
-    var metrics: CaptionScores?
-    let scored = dataset.items.indices.filter { !references[$0].isEmpty }
-    if !scored.isEmpty {
-      metrics = try CaptionMetrics.evaluate(predictions: Dictionary(uniqueKeysWithValues: scored.map { (ids[$0], generated[$0].text) }),
-                                            references: Dictionary(uniqueKeysWithValues: scored.map { (ids[$0], references[$0]) }))
-    }
-    try Self.writeCaptions(zip(images, generated).map { ($0, $1) }, step: step, runFolder: runFolder)
-    let record = CaptionEvaluationRecord(step: step, split: split, loss: loss.mean, tokens: loss.tokens,
-                                         images: dataset.items.count, metrics: metrics)
+    let images = dataset.items.map(\.image)
+    let e = try CaptionSplitEvaluation(pipeline: pipeline, images: images, references: dataset.items.map(\.captions),
+                                       generation: try validationGeneration(options), batchSize: options.batchSize, maxTokens: maxTokens)
+    try Self.writeCaptions(CaptionSplitEvaluation.jsonLines(images: images, captions: e.captions), step: step, runFolder: runFolder)
+    let record = CaptionEvaluationRecord(step: step, split: split, loss: e.loss, tokens: e.tokens,
+                                         images: dataset.items.count, metrics: e.scores)
     records.append(record)
     return record.orderedJSON
   }
@@ -119,12 +112,8 @@ final class CaptioningObjective: TrainingObjective {
     runFolder.appendingPathComponent("captions").appendingPathComponent(String(format: "step-%08d.jsonl", step))
   }
 
-  static func writeCaptions(_ rows: [(URL, GeneratedCaption)], step: Int, runFolder: URL) throws {
+  static func writeCaptions(_ text: String, step: Int, runFolder: URL) throws {
     let url = captionsFile(step: step, runFolder: runFolder)
-    let text = rows.map { image, c in
-      OrderedJSON.object([("image", .string(image.path)), ("caption", .string(c.text)),
-                          ("token_ids", .array(c.tokenIDs.map { .integer($0) }))]).compactText() + "\n"
-    }.joined()
     do {
       try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(text.utf8).write(to: url, options: .atomic)

@@ -47,7 +47,7 @@ final class ContrastiveObjective: TrainingObjective {
   /// micro-batch); or `exact`: embeddings of every micro-batch first, the loss over all of them,
   /// then each micro-batch recomputed with its slice of the gradient, dropout draws replayed so
   /// the recomputation sees the same masks as the first pass.
-  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG rng: DropoutRNG?) throws -> Float {
+  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG rng: DropoutRNG) throws -> Float {
     let model = clip
     let scale = model.logitScale
     if micro.count == 1 || options.accumulationMode == .mean {
@@ -65,29 +65,29 @@ final class ContrastiveObjective: TrainingObjective {
       return total
     }
     var images: [Tensor] = [], texts: [Tensor] = []
-    var states: [(image: DropoutRNG.State?, text: DropoutRNG.State?)] = []
+    var states: [(image: DropoutRNG.State, text: DropoutRNG.State)] = []
     for batch in micro {
-      let imageState = rng?.state
+      let imageState = rng.state
       images.append(try model.imageFeatures(batch.pixelValues, training: true))
-      let textState = rng?.state
+      let textState = rng.state
       texts.append(try model.textFeatures(batch.tokenIDs, training: true))
       states.append((imageState, textState))
     }
-    let finalState = rng?.state
+    let finalState = rng.state
     let r = ContrastiveLoss.lossAndGradients(imageEmbeds: Tensor.concatenate(images), textEmbeds: Tensor.concatenate(texts),
                                              logitScale: scale.value.data[0])
     var row = 0
     for (i, batch) in micro.enumerated() {
       let rows = row..<(row + batch.count)
-      if let s = states[i].image { rng!.state = s }
+      rng.state = states[i].image
       _ = try model.imageFeatures(batch.pixelValues, training: true)
       model.backwardImageFeatures(r.imageEmbedsGradient.rows(rows))
-      if let s = states[i].text { rng!.state = s }
+      rng.state = states[i].text
       _ = try model.textFeatures(batch.tokenIDs, training: true)
       model.backwardTextFeatures(r.textEmbedsGradient.rows(rows))
       row += batch.count
     }
-    if let finalState { rng!.state = finalState }
+    rng.state = finalState
     if scale.trainable { scale.accumulateGradient { $0[0] += r.logitScaleGradient } }
     return r.loss
   }

@@ -25,7 +25,7 @@ protocol TrainingObjective: AnyObject {
   func attachDropout(_ rng: DropoutRNG)
   /// Forward + loss + backward over one step's micro-batches, leaving gradients in the trainable
   /// parameters (`accumulationMode` says how micro-batch losses combine). Returns the step's loss.
-  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG: DropoutRNG?) throws -> Float
+  func accumulateGradients(_ micro: [TrainingBatch], options: TrainingOptions, dropoutRNG: DropoutRNG) throws -> Float
   /// Parameters outside the method's trainable set that still change (CLIP's logit scale), saved
   /// in checkpoints beside them.
   var extraCheckpointParameters: [Parameter] { get }

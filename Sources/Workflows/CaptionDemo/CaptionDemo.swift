@@ -98,14 +98,11 @@ public final class CaptionDemo {
     var config = try pipeline.generationConfig()
     config.numBeams = options.numBeams
     config.maxLength = options.maxLength
-    let images = test.items.map(\.image)
-    let generated = try pipeline.caption(images, config: config, batchSize: options.adaptBatchSize)
-    let ids = images.map(\.path)
-    let scores = try CaptionMetrics.evaluate(predictions: Dictionary(uniqueKeysWithValues: zip(ids, generated.map(\.text))),
-                                             references: Dictionary(uniqueKeysWithValues: zip(ids, test.items.map(\.captions))))
-    let loss = try pipeline.teacherForcedLoss(images: images, captions: test.items.map(\.captions), batchSize: options.adaptBatchSize,
-                                              maxTokens: pipeline.model.config.decoder.nPositions - 1)
-    return Evaluation(scores: scores, loss: loss.mean, captions: generated.map(\.text))
+    let e = try CaptionSplitEvaluation(pipeline: pipeline, images: test.items.map(\.image), references: test.items.map(\.captions),
+                                       generation: config, batchSize: options.adaptBatchSize,
+                                       maxTokens: pipeline.model.config.decoder.nPositions - 1)
+    guard let scores = e.scores else { throw DemoError("the shifted test split has no reference captions") }
+    return Evaluation(scores: scores, loss: e.loss, captions: e.captions.map(\.text))
   }
 
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Captioning
-import Evaluation
 import Foundation
 import Tensors
+import Training
 
 /// `cliptune caption`: captions for images from a ViT-GPT-2 captioner (greedy or beam search, as
 /// transformers' `generate`), one JSON line per image.
@@ -40,12 +40,7 @@ struct Caption: ParsableCommand {
     try config.validate(vocabulary: pipeline.model.config.decoder.vocabSize, positions: pipeline.model.config.decoder.nPositions)
     let bar = ProgressBar("caption", total: urls.count)
     let captions = try pipeline.caption(urls, config: config, batchSize: captioner.batchSize) { bar.update($0) }
-
-    var text = ""
-    for (url, c) in zip(urls, captions) {
-      text += OrderedJSON.object([("image", .string(url.path)), ("caption", .string(c.text)),
-                                  ("token_ids", .array(c.tokenIDs.map { .integer($0) }))]).compactText() + "\n"
-    }
+    let text = CaptionSplitEvaluation.jsonLines(images: urls, captions: captions)
     if let output {
       try InputFiles.writeAtomically(Data(text.utf8), to: output, inputs: inputs)
     } else {

@@ -5,6 +5,7 @@ import Datasets
 import Evaluation
 import Foundation
 import Tensors
+import Training
 
 /// `cliptune eval captions`: BLEU-1…4 and CIDEr against a split's reference captions, as
 /// pycocoevalcap computes them, of given captions (`--predictions`) or of a captioner's
@@ -80,10 +81,7 @@ struct EvalCaptions: ParsableCommand {
       let generated = try pipeline.caption(urls, config: config, batchSize: batchSize) { bar.update($0) }
       for (id, c) in zip(ids, generated) { captions[id] = c.text }
       if let savePredictions {
-        let text = zip(urls, generated).map { url, c in
-          OrderedJSON.object([("image", .string(url.path)), ("caption", .string(c.text)),
-                              ("token_ids", .array(c.tokenIDs.map { .integer($0) }))]).compactText() + "\n"
-        }.joined()
+        let text = CaptionSplitEvaluation.jsonLines(images: urls, captions: generated)
         try InputFiles.writeAtomically(Data(text.utf8), to: savePredictions, inputs: inputs)
       }
       let positions = pipeline.model.config.decoder.nPositions
