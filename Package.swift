@@ -24,14 +24,20 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
-    // System C libraries (OpenBLAS on Linux, Accelerate on macOS; libjpeg-turbo; libpng).
+    // System C libraries (oneDNN, its OpenMP runtime and OpenBLAS on Linux, Accelerate on macOS; libjpeg-turbo; libpng).
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                    providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    .systemLibrary(name: "COpenMP", path: "Sources/COpenMP"),
     .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
-    .target(name: "Kernels", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
+    .target(name: "Kernels", dependencies: [
+      .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+      .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+      .target(name: "COpenMP", condition: .when(platforms: [.linux])),
+    ], swiftSettings: kernels),
     .target(name: "Tensors", dependencies: ["Kernels", .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: checked),
     .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: checked),
     .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: checked),

@@ -7,9 +7,9 @@ import Foundation
 /// (zeros above the diagonal when causal).
 ///
 /// Each (batch, head) pair is two small GEMMs on strided views — S = scale·Q Kᵀ, then O = P V —
-/// with a row softmax between. Pairs run in parallel on our workers, each product computed by
-/// `SmallGEMM` on the worker itself: no BLAS call (so no nested thread pools and no thread count
-/// changed at run time), and results independent of the thread count.
+/// with a row softmax between. Pairs run in parallel on our workers, each product computed on the
+/// worker itself (`HeadGEMM`: oneDNN on one thread, or `SmallGEMM`): no nested thread pools, and
+/// results independent of the thread count.
 public enum AttentionKernel {
   /// Self-attention: queries and keys are the same T tokens.
   public static func forward(
@@ -36,6 +36,7 @@ public enum AttentionKernel {
     let width = heads * headDim
     let qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let os = UnsafeSendable(out), ps = probs.map(UnsafeSendable.init)
+    let blas = HeadGEMM.useBLAS
     Parallel.forEach(batch * heads) { range in
       let dropped = dropout == nil ? 0 : tq * tk
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? tq * tk : 0) + headDim * tk + dropped)
@@ -46,8 +47,8 @@ public enum AttentionKernel {
         let b = bh / heads, h = bh % heads
         let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
         let s = ps.map { $0.pointer + bh * tq * tk } ?? scratch  // [Tq, Tk]
-        SmallGEMM.nt(m: tq, n: tk, k: headDim, alpha: scale, a: qs.pointer + qBase, lda: width,
-                     b: ks.pointer + kBase, ldb: width, c: s, ldc: tk, scratch: kt)
+        HeadGEMM.nt(m: tq, n: tk, k: headDim, alpha: scale, a: qs.pointer + qBase, lda: width,
+                     b: ks.pointer + kBase, ldb: width, c: s, ldc: tk, scratch: kt, useBLAS: blas)
         for i in 0..<tq {
           let row = s + i * tk, seen = causal ? Swift.min(tk, Swift.max(1, i + 1 + tk - tq)) : tk
           Softmax.row(row, count: seen)
@@ -58,8 +59,8 @@ public enum AttentionKernel {
           dropout.apply(block: bh, queries: tq, keys: tk, from: s, to: dp)
           pv = UnsafePointer(dp)
         }
-        SmallGEMM.nn(m: tq, n: headDim, k: tk, a: pv, lda: tk, b: vs.pointer + kBase, ldb: width,
-                     c: os.pointer + qBase, ldc: width)
+        HeadGEMM.nn(m: tq, n: headDim, k: tk, a: pv, lda: tk, b: vs.pointer + kBase, ldb: width,
+                     c: os.pointer + qBase, ldc: width, useBLAS: blas)
       }
     }
   }
@@ -118,6 +119,7 @@ extension AttentionKernel {
     let width = heads * headDim
     let dos = UnsafeSendable(dout), qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let ps = UnsafeSendable(probs), dqs = UnsafeSendable(dq), dks = UnsafeSendable(dk), dvs = UnsafeSendable(dv)
+    let blas = HeadGEMM.useBLAS
     Parallel.forEach(batch * heads) { range in
       let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)  // dP, then dS in place
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tk * Swift.max(tq, headDim))
@@ -132,10 +134,10 @@ extension AttentionKernel {
           dropout.apply(block: bh, queries: tq, keys: tk, from: p, to: droppedP)
           pv = UnsafePointer(droppedP)
         }
-        SmallGEMM.tn(m: tk, n: headDim, k: tq, a: pv, lda: tk, b: dos.pointer + qBase, ldb: width,
-                     c: dvs.pointer + kBase, ldc: width, scratch: scratch)
-        SmallGEMM.nt(m: tq, n: tk, k: headDim, a: dos.pointer + qBase, lda: width,
-                     b: vs.pointer + kBase, ldb: width, c: dp, ldc: tk, scratch: scratch)
+        HeadGEMM.tn(m: tk, n: headDim, k: tq, a: pv, lda: tk, b: dos.pointer + qBase, ldb: width,
+                     c: dvs.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
+        HeadGEMM.nt(m: tq, n: tk, k: headDim, a: dos.pointer + qBase, lda: width,
+                     b: vs.pointer + kBase, ldb: width, c: dp, ldc: tk, scratch: scratch, useBLAS: blas)
         if let dropout { dropout.apply(block: bh, queries: tq, keys: tk, from: dp, to: dp) }
         for i in 0..<tq {
           let pr = p + i * tk, dr = dp + i * tk
@@ -143,10 +145,10 @@ extension AttentionKernel {
           for j in 0..<tk { dot += pr[j] * dr[j] }
           for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
         }
-        SmallGEMM.nn(m: tq, n: headDim, k: tk, alpha: scale, a: dp, lda: tk, b: ks.pointer + kBase, ldb: width,
-                     c: dqs.pointer + qBase, ldc: width)
-        SmallGEMM.tn(m: tk, n: headDim, k: tq, alpha: scale, a: dp, lda: tk, b: qs.pointer + qBase, ldb: width,
-                     c: dks.pointer + kBase, ldc: width, scratch: scratch)
+        HeadGEMM.nn(m: tq, n: headDim, k: tk, alpha: scale, a: dp, lda: tk, b: ks.pointer + kBase, ldb: width,
+                     c: dqs.pointer + qBase, ldc: width, useBLAS: blas)
+        HeadGEMM.tn(m: tk, n: headDim, k: tq, alpha: scale, a: dp, lda: tk, b: qs.pointer + qBase, ldb: width,
+                     c: dks.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
       }
     }
   }

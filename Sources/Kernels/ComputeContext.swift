@@ -5,17 +5,21 @@ import Accelerate
 import CBLAS
 #endif
 
-/// The process's compute settings, configured once: how many threads the GEMM library (OpenBLAS)
-/// and our own kernels (`Parallel.forEach`) use.
+/// The process's compute settings, configured once: the GEMM library (`GEMMBackend`) and how many
+/// threads it and our own kernels (`Parallel.forEach`) use.
 ///
-/// Nothing changes these during computation: the BLAS library's thread count is process-global,
-/// so flipping it while another thread is inside a GEMM races. A command calls `configure` once,
-/// before it computes anything (`--threads N`); otherwise the first computation configures the
-/// default, every core the process may run on. Results are bit-identical for a given thread count
-/// on a given machine; see docs/reliability.md for what other thread counts change.
+/// One thread policy for everything: oneDNN and our kernels share one pool, OpenMP's, with
+/// `threads` workers (the caller included); a kernel never runs inside a GEMM and a GEMM inside a
+/// kernel's chunk runs on that chunk's thread, so nothing nests. OpenBLAS (`--gemm openblas`) keeps
+/// its own pool of `threads`. Nothing changes these during computation (OpenBLAS's count is
+/// process-global, so flipping it while another thread is inside a GEMM races): a command calls
+/// `configure` once, before it computes anything (`--threads N`, `--gemm NAME`); otherwise the
+/// first computation configures the defaults: every core the process may run on, the preferred
+/// backend. Results are bit-identical for a given backend and thread count on a given machine;
+/// see docs/reliability.md for what other thread counts change.
 public enum ComputeContext {
   private static let lock = NSLock()
-  nonisolated(unsafe) private static var configuredThreads: Int?
+  nonisolated(unsafe) private static var configured: (threads: Int, gemm: GEMMBackend)?
 
   /// The default thread count: the processors this process may run on.
   public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
@@ -23,47 +27,46 @@ public enum ComputeContext {
   /// The most threads `configure` accepts.
   public static let maxThreads = 1024
 
-  /// Threads for GEMMs and for our own parallel kernels (configures the default on first use).
-  public static var threads: Int {
+  /// Threads for GEMMs and for our own parallel kernels (configures the defaults on first use).
+  public static var threads: Int { current.threads }
+
+  /// The GEMM library every `BLAS.gemm` runs on (configures the defaults on first use).
+  public static var gemmBackend: GEMMBackend { current.gemm }
+
+  private static var current: (threads: Int, gemm: GEMMBackend) {
     lock.lock(); defer { lock.unlock() }
-    if let t = configuredThreads { return t }
-    return apply(defaultThreads)
+    if let c = configured { return c }
+    return apply(threads: defaultThreads, gemm: .preferred)
   }
 
-  /// Sets the thread count (nil: the default) for the rest of the process. Call once, before any
-  /// computation; calling again with the same count is harmless, with another count after
-  /// computation has started is a programmer error.
-  public static func configure(threads requested: Int?) {
-    let count = requested ?? defaultThreads
+  /// Sets the thread count and the GEMM backend (nil: the defaults) for the rest of the process.
+  /// Call once, before any computation; calling again with the same settings is harmless, with
+  /// others after computation has started is a programmer error.
+  public static func configure(threads requested: Int?, gemm: GEMMBackend? = nil) {
+    let count = requested ?? defaultThreads, backend = gemm ?? .preferred
     precondition((1...maxThreads).contains(count), "thread count \(count) outside 1…\(maxThreads) (validate --threads first)")
+    precondition(GEMMBackend.available.contains(backend), "GEMM backend \(backend) is not in this build (validate --gemm first)")
     lock.lock(); defer { lock.unlock() }
-    if let t = configuredThreads {
-      precondition(t == count, "ComputeContext configured with \(t) threads, then asked for \(count)")
+    if let c = configured {
+      precondition(c.threads == count && c.gemm == backend,
+                   "ComputeContext configured with \(c.threads) threads on \(c.gemm), then asked for \(count) on \(backend)")
       return
     }
-    _ = apply(count)
+    _ = apply(threads: count, gemm: backend)
   }
 
-  /// The GEMM library and the kernel set it runs on this machine, e.g. "OpenBLAS 0.3.21
-  /// (Cooperlake kernels)". OpenBLAS picks its kernels from the CPU, or from OPENBLAS_CORETYPE when
-  /// set; different kernels round differently, so results are bit-identical only for the same
-  /// backend (run folders record it, and `--resume` warns when it changed).
-  public static var backend: String {
-    #if canImport(Accelerate)
-    return "Accelerate"
-    #else
-    let config = String(cString: openblas_get_config())  // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"
-    let version = config.split(separator: " ").prefix(2).joined(separator: " ")
-    return "\(version) (\(String(cString: openblas_get_corename())) kernels)"
-    #endif
-  }
+  /// The GEMM library and the kernel set it runs on this machine, e.g. "oneDNN 2.6.3
+  /// (avx512_core_bf16)" or "OpenBLAS 0.3.21 (Haswell kernels)". Run folders record it, and
+  /// `--resume` warns when it changed.
+  public static var backend: String { gemmBackend.description }
 
-  /// Records `count` and hands it to the BLAS library. Called with `lock` held.
-  private static func apply(_ count: Int) -> Int {
-    configuredThreads = count
+  /// Records the settings and hands the thread count to OpenBLAS (oneDNN's OpenMP team is sized
+  /// per call, `BLAS.gemm`). Called with `lock` held.
+  private static func apply(threads count: Int, gemm: GEMMBackend) -> (threads: Int, gemm: GEMMBackend) {
+    configured = (count, gemm)
     #if !canImport(Accelerate)
     openblas_set_num_threads(Int32(count))
     #endif
-    return count
+    return (count, gemm)
   }
 }

@@ -6,7 +6,7 @@ import Tensors
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure throughput and peak memory.", subcommands: [BenchEmbed.self, BenchTrain.self, BenchCaption.self])
+    abstract: "Measure throughput and peak memory.", subcommands: [BenchEmbed.self, BenchTrain.self, BenchCaption.self, BenchGEMM.self])
 }
 
 /// `cliptune bench embed`: images/s and texts/s of feature extraction, like the PyTorch anchor's

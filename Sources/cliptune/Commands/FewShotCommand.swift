@@ -121,7 +121,7 @@ struct FewShotRunCommand: ParsableCommand {
     if let resume {
       let folder = URL(fileURLWithPath: resume)
       let recorded = try? JSONDecoder().decode(FewShotOptions.self, from: Data(contentsOf: folder.appendingPathComponent(FewShotSweep.configFile)))
-      ComputeContext.configure(threads: compute.threads ?? recorded?.threads)
+      compute.apply(recordedThreads: recorded?.threads, recordedBackend: recorded?.computeBackend)
       sweep = try FewShotSweep.resume(folder)
     } else {
       compute.apply()

@@ -119,9 +119,10 @@ struct Train: ParsableCommand {
   func run() throws {
     let trainer: Trainer
     if let resume {
-      // The run's own thread count unless --threads says otherwise: exact resume needs the same.
+      // The run's own thread count and GEMM library unless --threads/--gemm say otherwise: exact
+      // resume needs the same.
       let recorded = Trainer.recordedCompute(URL(fileURLWithPath: resume))
-      ComputeContext.configure(threads: compute.threads ?? recorded.threads)
+      compute.apply(recordedThreads: recorded.threads, recordedBackend: recorded.backend)
       if let was = recorded.threads, was != ComputeContext.threads {
         warn("the run computed with \(was) threads and resumes with \(ComputeContext.threads); results may differ in the last bits from an uninterrupted run")
       }
