@@ -1,10 +1,10 @@
 # ClipTune — common tasks. `make demo` and `make test` work on a fresh Debian/Ubuntu machine with Swift.
-SYSTEM_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
+SYSTEM_PACKAGES := libdnnl-dev libopenblas-dev libjpeg62-turbo-dev libpng-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test test-release-cli demo tour bench fixtures fuzz clean
 
-## deps: install the system C libraries (OpenBLAS, libjpeg-turbo, libpng) if any is missing
+## deps: install the system C libraries (oneDNN, OpenBLAS, libjpeg-turbo, libpng) if any is missing
 deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
