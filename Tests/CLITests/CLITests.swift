@@ -16,10 +16,11 @@ struct CLITests {
 
   func run(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args) }
 
-  @Test func embedMatchesTransformersPipeline() throws {
+  /// On every GEMM backend of the build (`--gemm`; nil: the default).
+  @Test(arguments: [nil, "onednn", "openblas"]) func embedMatchesTransformersPipeline(gemm: String?) throws {
     let out = Fixtures.temporaryDirectory("embed").appendingPathComponent("out.safetensors")
     let r = try run(["embed", "--model", model.path, "--image-list", e2e.appendingPathComponent("images.txt").path,
-                     "--texts", e2e.appendingPathComponent("texts.txt").path, "--output", out.path])
+                     "--texts", e2e.appendingPathComponent("texts.txt").path, "--output", out.path] + (gemm.map { ["--gemm", $0] } ?? []))
     #expect(r.status == 0, "\(r.stderr)")
     let ours = try SafeTensorsFile(contentsOf: out), ref = try SafeTensorsFile(contentsOf: e2e.appendingPathComponent("expected.safetensors"))
     let (img, refImg) = (try ours.tensor("image_embeds"), try ref.tensor("image_embeds"))

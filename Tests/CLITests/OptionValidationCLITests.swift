@@ -88,6 +88,12 @@ struct OptionValidationCLITests {
     try CommandLineTool.expectFailure(["bench", "embed", "--config", "b32", "--batch", "100000000"], mentions: ["--batch"])
     try CommandLineTool.expectFailure(["bench", "train", "--batch", "100000000"], mentions: ["--batch"])
     try CommandLineTool.expectFailure(["bench", "caption", "--beams", "0"], mentions: ["--beams"])
+    try CommandLineTool.expectFailure(["bench", "gemm", "--config", "huge"], mentions: ["--config", "b32"])
+    try CommandLineTool.expectFailure(["bench", "gemm", "--backends", "cublas"], mentions: ["--backends", "cublas"])
+    try CommandLineTool.expectFailure(["bench", "gemm", "--seconds", "0"], mentions: ["--seconds"])
+    try CommandLineTool.expectFailure(["embed", "--model", model, "--texts", texts, "--output", out, "--gemm", "mkl"], mentions: ["--gemm", "mkl", "onednn"])
+    try CommandLineTool.expectFailure(["train", "--model", model, "--data", shapes, "--output", dir.appendingPathComponent("g").path, "--gemm", ""],
+                                      mentions: ["--gemm"])
     try CommandLineTool.expectFailure(["bench", "caption", "--weights", "/nonexistent/decoder.safetensors"], mentions: ["/nonexistent/decoder.safetensors"])
     try CommandLineTool.expectFailure(["demo", "--output", dir.appendingPathComponent("demo").path, "--image-size", "4096"], mentions: ["--image-size"])
     try CommandLineTool.expectFailure(["demo", "--output", dir.appendingPathComponent("demo").path, "--adapt-lr", "nan"], mentions: ["--adapt-lr"])
