@@ -1,13 +1,16 @@
 /// Matrix products for incremental decoding, where a few rows (beams × images, R ≲ 32) meet a large
 /// weight matrix: the time is reading the weights, so each kernel streams its weights once,
 /// sequentially, and keeps the R rows of input and output close in cache. (A general GEMM packs
-/// panels of the weights first, which for R = 4 costs about as much as the product itself.)
+/// panels of the weights first, which in OpenBLAS for R = 4 costs about as much as the product itself.)
 ///
 /// Work is split over output columns (`Parallel`), no BLAS call; every output element is summed in
 /// the same order whatever the thread count, so results do not depend on it.
 public enum DecodeGEMM {
-  /// Rows up to which these kernels beat the BLAS GEMM (above it the product is compute-bound).
-  public static let maxRows = 32
+  /// Rows up to which these kernels beat the process's GEMM backend (above it the product is
+  /// compute-bound): 32 against OpenBLAS and Accelerate; none against oneDNN, which was faster at
+  /// every row count measured (whole-model 4-beam generation of 8 images: 2.03 s vs 4.37 s; 1 image,
+  /// 4 beams, 20 tokens: 0.52 s vs 0.73 s; `bench caption`, 2 cores).
+  public static var maxRows: Int { ComputeContext.gemmBackend == .onednn ? 0 : 32 }
 
   /// y = x · W (+ b):  x [R, K], W [K, N] row-major (Conv1D's layout), b [N], y [R, N] (overwritten).
   /// Each worker owns a contiguous column range and streams W's rows over it, eight at a time:

@@ -22,6 +22,8 @@ struct CaptionCLITests {
     ("beams4_norepeat2", ["--num-beams", "4", "--no-repeat-ngram-size", "2"]),
     ("beams3_early_lp06", ["--num-beams", "3", "--early-stopping", "--length-penalty", "0.6"]),
     ("adapter_beams4", ["--num-beams", "4", "--adapter", Fixtures.url("captioner/trained_adapter").path]),
+    // OpenBLAS: decoding's few-row products take DecodeGEMM instead of the GEMM library.
+    ("beams4", ["--num-beams", "4", "--gemm", "openblas"]), ("greedy", ["--num-beams", "1", "--gemm", "openblas"]),
   ])
   func idsAreGeneratesIds(_ setting: String, _ flags: [String]) throws {
     let json = try expected()
