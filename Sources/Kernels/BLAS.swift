@@ -40,6 +40,27 @@ public enum BLAS {
       return
     }
     #if canImport(Accelerate)
+    let profiled = GEMMProfile.enabled
+    #else
+    let profiled = GEMMProfile.enabled && omp_in_parallel() == 0
+    #endif
+    guard profiled else {
+      return library(backend, threads: threads, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+    GEMMProfile.timed(m: m, n: n, k: k) {
+      library(backend, threads: threads, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+  }
+
+  /// The library call itself (sizes already checked non-empty).
+  private static func library(
+    _ backend: GEMMBackend, threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    #if canImport(Accelerate)
     cblas_sgemm(
       CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -61,9 +61,9 @@ struct BenchEmbed: ParsableCommand {
     let result = BenchEmbedResult(
       images_per_s: Double(batch) / imageSeconds, texts_per_s: Double(batch) / textSeconds,
       peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
-      threads: ComputeContext.threads, model: model ?? config!)
+      threads: ComputeContext.threads, model: model ?? config!, backend: ComputeContext.backend)
     print(String(format: "embed: images %.1f/s, texts(len %d) %.1f/s, peak RSS %.0f MB",
-                 result.images_per_s, textLen, result.texts_per_s, result.peak_rss_mb))
+                 result.images_per_s, textLen, result.texts_per_s, result.peak_rss_mb) + "; \(result.backend), \(result.threads) threads")
     if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
   }
 }
@@ -76,6 +76,7 @@ struct BenchEmbedResult: Codable {
   var text_len: Int
   var threads: Int
   var model: String
+  var backend: String
 }
 
 /// The fastest of `steps` timed runs after one warm-up run.

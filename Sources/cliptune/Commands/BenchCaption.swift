@@ -57,7 +57,8 @@ struct BenchCaption: ParsableCommand {
         print(String(format: "caption generate: %.2f s for %d images, %.2f captions/s, %d beams, max_length %d", seconds, batch,
                      captions, beams, maxLength))
       }
-      print(String(format: "peak RSS %.0f MB, %d threads", r.peak_rss_mb, r.threads))
+      if let gemm = r.gemm { print(gemm) }
+      print(String(format: "peak RSS %.0f MB, %d threads, ", r.peak_rss_mb, r.threads) + r.backend)
       if let output { try InputFiles.writeAtomically(try InputFiles.json(r), to: output) }
       return
     }

@@ -47,6 +47,10 @@ enum BenchCaptionModel {
     var total: Int?
     /// How the fastest training step splits.
     var split: String?
+    /// Its GEMM library calls (`GEMMSplit`).
+    var gemm: String?
+    /// The GEMM backend (`ComputeContext.backend`).
+    var backend = ComputeContext.backend
   }
 
   /// Runs the `what` workloads (train, generate) and returns their best timings.
@@ -84,9 +88,10 @@ enum BenchCaptionModel {
       let targets = try TeacherForcing(captions: captions, start: config.decoderStartTokenId!, pad: config.padTokenId!,
                                        eos: config.eosTokenId!, maxTokens: captionLength)
       func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-      var split: [(encode: Double, decode: Double, backward: Double, optimizer: Double, total: Double)] = []
+      var split: [(encode: Double, decode: Double, backward: Double, optimizer: Double, total: Double, gemm: GEMMProfile.Totals)] = []
       let seconds = try best {
         // teacherForcedLoss's steps, timed apart: encoder, decoder + loss, backward, optimiser.
+        GEMMProfile.start()
         let t0 = now()
         let states = try model.encode(pixels, training: true)
         let t1 = now()
@@ -98,11 +103,12 @@ enum BenchCaptionModel {
         optimizer.step(trainable, lr: optimizer.lr)
         for p in trainable { p.zeroGradient() }
         let t4 = now()
-        split.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0))
+        split.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, GEMMProfile.stop()))
       }
       let fastest = split.dropFirst().min { $0.total < $1.total }!
       result.split = String(format: "encoder %.2f s, decoder + loss %.2f s, backward %.2f s, optimiser %.2f s",
                             fastest.encode, fastest.decode, fastest.backward, fastest.optimizer)
+      result.gemm = GEMMSplit.line(fastest.gemm, step: fastest.total)
       let summary = TrainableSummary(model.parameters)
       result.method = method.rawValue
       result.step_seconds = seconds

@@ -64,16 +64,24 @@ struct BenchTrain: ParsableCommand {
       return (t3 - t0, t1 - t0, t2 - t1, t3 - t2)
     }
     _ = try step()  // warm-up
-    let timings = try (0..<steps).map { _ in try step() }
-    let fastest = timings.min { $0.total < $1.total }!
+    var gemms: [GEMMProfile.Totals] = []
+    let timings = try (0..<steps).map { _ in
+      GEMMProfile.start()
+      defer { gemms.append(GEMMProfile.stop()) }
+      return try step()
+    }
+    let fastestIndex = timings.indices.min { timings[$0].total < timings[$1].total }!
+    let fastest = timings[fastestIndex], gemm = gemms[fastestIndex]
     let best = fastest.total
     let summary = TrainableSummary(model.parameters)
     let result = BenchTrainResult(method: method.rawValue, pairs_per_s: Double(batch) / best, step_seconds: best,
                                   peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
-                                  trainable: summary.trainable, total: summary.total)
+                                  trainable: summary.trainable, total: summary.total, gemm_seconds: gemm.seconds,
+                                  gemm_gflops: gemm.gflops, backend: ComputeContext.backend, threads: ComputeContext.threads)
     print(String(format: "%@: %@, step %.2fs (forward %.2f, backward %.2f, optimiser %.2f), %.2f pairs/s, peak RSS %.0f MB",
                  method.rawValue, summary.description, best, fastest.forward, fastest.backward, fastest.optimizer,
                  result.pairs_per_s, result.peak_rss_mb))
+    print(GEMMSplit.line(gemm, step: best))
     if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
   }
 }
@@ -87,4 +95,18 @@ struct BenchTrainResult: Codable {
   var text_len: Int
   var trainable: Int
   var total: Int
+  var gemm_seconds: Double
+  var gemm_gflops: Double
+  var backend: String
+  var threads: Int
+}
+
+/// The GEMM line of `bench train` / `bench caption`: where the library calls' time went, on which
+/// backend and threads.
+enum GEMMSplit {
+  static func line(_ gemm: GEMMProfile.Totals, step: Double) -> String {
+    String(format: "GEMMs: %.2f s of the step (%.0f%%), %d calls, %.1f GFLOP at %.0f GFLOP/s; ", gemm.seconds,
+           100 * gemm.seconds / step, gemm.calls, gemm.flops / 1e9, gemm.gflops)
+      + "\(ComputeContext.backend), \(ComputeContext.threads) threads"
+  }
 }
