@@ -34,7 +34,7 @@ public final class LoRALinear: LinearLayer {
   // and the dropout mask as the RNG state it was drawn from: backward regenerates it, so a LoRA
   // layer adds only [N, r] of memory, not two input-sized copies. With dropout, forward and
   // backward fuse the mask into the low-rank products (`LoRADropoutKernel`): drop(x) and the
-  // input-gradient path exist only as a few rows at a time (~512 KB of scratch), never at [N, in].
+  // input-gradient path exist only as a few hundred rows at a time (≤ 2 MB of scratch), never at [N, in].
   private var cachedInput: Tensor?           // x: [N, in], for dA
   private var cachedHidden: Tensor?          // drop(x) Aᵀ: [N, r], for dB
   private var cachedDropoutStart: DropoutRNG.State? // where the mask's draws began, for dA and dx
