@@ -35,14 +35,14 @@ extension LoRALinear {
         }
       }
     }
+    if let dropoutStart {  // fused: each block of the mask regenerated once, for dA and dx
+      return fusedDropoutBackward(dy, dh: dh, input: input, startingAt: dropoutStart, inputGradient: inputGradient)
+    }
     if loraA.trainable {
-      guard var dropped = input else { preconditionFailure("\(moduleName): backward without a training forward") }
-      if let dropoutStart {  // drop(x), rebuilt from the mask's draws for this product only
-        dropped = Self.dropout(dropped, startingAt: dropoutStart, p: dropout)
-      }
+      guard let input else { preconditionFailure("\(moduleName): backward without a training forward") }
       dh.data.withUnsafeBufferPointer { d in
-        dropped.data.withUnsafeBufferPointer { xp in
-          loraA.writeOrAccumulateGradient { da, beta in  // dA (+)= dhᵀ drop(x)
+        input.data.withUnsafeBufferPointer { xp in
+          loraA.writeOrAccumulateGradient { da, beta in  // dA (+)= dhᵀ x
             BLAS.gemm(transA: true, m: r, n: i, k: n, a: d.baseAddress!, lda: r, b: xp.baseAddress!, ldb: i,
                       beta: beta, c: da, ldc: i)
           }
@@ -52,21 +52,45 @@ extension LoRALinear {
     guard var dx = base.backward(dy, inputGradient: inputGradient) else { return nil }  // dy W
     dh.data.withUnsafeBufferPointer { d in
       loraA.value.data.withUnsafeBufferPointer { a in
-        dx.data.withUnsafeMutableBufferPointer { dxp in
-          if let dropoutStart {  // dx += (dh A) ⊙ dropout scales
-            var path = [Float](unsafeUninitializedCapacity: n * i) { _, c in c = n * i }
-            path.withUnsafeMutableBufferPointer { p in
-              BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i, c: p.baseAddress!, ldc: i)
-              DropoutRNG.apply(startingAt: dropoutStart, p: dropout, from: p.baseAddress!, to: dxp.baseAddress!,
-                               count: n * i, accumulate: true)
-            }
-          } else {  // dx += dh A
-            BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i,
-                      beta: 1, c: dxp.baseAddress!, ldc: i)
-          }
+        dx.data.withUnsafeMutableBufferPointer { dxp in  // dx += dh A
+          BLAS.gemm(m: n, n: i, k: r, a: d.baseAddress!, lda: r, b: a.baseAddress!, ldb: i,
+                    beta: 1, c: dxp.baseAddress!, ldc: i)
         }
       }
     }
     return dx
   }
+
+  /// The dropout case of `backward` after dB and dh: dx = dy W (from the base), then in one
+  /// `LoRADropoutKernel.backward` pass over row blocks, dA (+)= dhᵀ drop(x) and dx += (dh A) ⊙ scales.
+  /// Neither drop(x) nor dh A is ever held at [N, in].
+  private func fusedDropoutBackward(_ dy: Tensor, dh: Tensor, input: Tensor?, startingAt start: DropoutRNG.State,
+                                    inputGradient: Bool) -> Tensor? {
+    let n = dy.count / outFeatures, (i, r) = (inFeatures, rank)
+    if loraA.trainable && input == nil { preconditionFailure("\(moduleName): backward without a training forward") }
+    var dx = base.backward(dy, inputGradient: inputGradient)  // dy W
+    let x = loraA.trainable ? input : nil
+    guard x != nil || dx != nil else { return nil }
+    func run(_ da: UnsafeMutablePointer<Float>?, beta: Float) {
+      dh.data.withUnsafeBufferPointer { d in
+        loraA.value.data.withUnsafeBufferPointer { a in
+          withOptionalPointer(x) { xp in
+            func kernel(_ dxp: UnsafeMutablePointer<Float>?) {
+              LoRADropoutKernel.backward(seed: start.seed, counter: start.counter, p: dropout, x: xp, dh: d.baseAddress!,
+                                         rows: n, inFeatures: i, a: a.baseAddress!, rank: r, dA: da, dABeta: beta, dx: dxp)
+            }
+            if dx == nil { kernel(nil) } else { dx!.data.withUnsafeMutableBufferPointer { kernel($0.baseAddress!) } }
+          }
+        }
+      }
+    }
+    if x != nil { loraA.writeOrAccumulateGradient { da, beta in run(da, beta: beta) } } else { run(nil, beta: 0) }
+    return dx
+  }
+}
+
+/// `body` with the tensor's storage, or with nil.
+private func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+  guard let t else { return body(nil) }
+  return t.data.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

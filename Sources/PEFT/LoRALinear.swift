@@ -32,7 +32,9 @@ public final class LoRALinear: LinearLayer {
   // Training caches (see `forward`), dropped by `backward`.
   // The input is kept as given (its buffer is shared with the caller and the sibling projections)
   // and the dropout mask as the RNG state it was drawn from: backward regenerates it, so a LoRA
-  // layer adds only [N, r] of memory, not two input-sized copies.
+  // layer adds only [N, r] of memory, not two input-sized copies. With dropout, forward and
+  // backward fuse the mask into the low-rank products (`LoRADropoutKernel`): drop(x) and the
+  // input-gradient path exist only as a few hundred rows at a time (≤ 2 MB of scratch), never at [N, in].
   private var cachedInput: Tensor?           // x: [N, in], for dA
   private var cachedHidden: Tensor?          // drop(x) Aᵀ: [N, r], for dB
   private var cachedDropoutStart: DropoutRNG.State? // where the mask's draws began, for dA and dx
@@ -74,19 +76,20 @@ public final class LoRALinear: LinearLayer {
     precondition(x.shape.last == inFeatures, "\(moduleName): input \(x.shape) for \(inFeatures) features")
     let n = x.count / inFeatures, (i, o, r) = (inFeatures, outFeatures, rank)
     var y = base.forward(x, training: training)  // [..., out]; a frozen base caches nothing
-    var dropped = x                             // drop(x): [N, in]
     var dropoutStart: DropoutRNG.State?
-    if training && dropout > 0 {
-      let start = dropoutRNG.reserve(count: x.count)
-      dropped = Self.dropout(x, startingAt: start, p: dropout)
-      dropoutStart = start
-    }
     var hidden = Tensor(uninitialized: [n, r])  // drop(x) Aᵀ: [N, r]
-    dropped.data.withUnsafeBufferPointer { xp in
+    x.data.withUnsafeBufferPointer { xp in
       loraA.value.data.withUnsafeBufferPointer { a in
         hidden.data.withUnsafeMutableBufferPointer { h in
-          BLAS.gemm(transB: true, m: n, n: r, k: i, a: xp.baseAddress!, lda: i, b: a.baseAddress!, ldb: i,
-                    c: h.baseAddress!, ldc: r)
+          if training && dropout > 0 {  // drop(x) block by block, never whole (LoRADropoutKernel)
+            let start = dropoutRNG.reserve(count: n * i)
+            LoRADropoutKernel.forward(seed: start.seed, counter: start.counter, p: dropout, x: xp.baseAddress!, rows: n,
+                                      inFeatures: i, a: a.baseAddress!, rank: r, hidden: h.baseAddress!)
+            dropoutStart = start
+          } else {
+            BLAS.gemm(transB: true, m: n, n: r, k: i, a: xp.baseAddress!, lda: i, b: a.baseAddress!, ldb: i,
+                      c: h.baseAddress!, ldc: r)
+          }
         }
       }
     }
@@ -102,17 +105,6 @@ public final class LoRALinear: LinearLayer {
     cachedHidden = training && loraB.trainable ? hidden : nil
     cachedDropoutStart = training ? dropoutStart : nil
     return y
-  }
-
-  /// drop(x) for the draw starting at `start`, written in one pass into a new tensor.
-  static func dropout(_ x: Tensor, startingAt start: DropoutRNG.State, p: Float) -> Tensor {
-    var out = Tensor(uninitialized: x.shape)
-    x.data.withUnsafeBufferPointer { xp in
-      out.data.withUnsafeMutableBufferPointer {
-        DropoutRNG.apply(startingAt: start, p: p, from: xp.baseAddress!, to: $0.baseAddress!, count: xp.count)
-      }
-    }
-    return out
   }
 
   /// Hands the training caches to backward and forgets them: (x, h, where the dropout mask's
