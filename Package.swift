@@ -33,7 +33,13 @@ let package = Package(
     .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
+    // Elementwise kernels in C, each built for AVX-512, AVX2 and baseline x86-64 and picked at load
+    // time (target_clones); optimised in debug builds too, and never contracted into FMAs, so every
+    // variant and build computes the same values.
+    .target(name: "CKernels", path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
     .target(name: "Kernels", dependencies: [
+      "CKernels",
       .target(name: "CBLAS", condition: .when(platforms: [.linux])),
       .target(name: "CDNNL", condition: .when(platforms: [.linux])),
       .target(name: "COpenMP", condition: .when(platforms: [.linux])),

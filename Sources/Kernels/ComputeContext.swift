@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 #if canImport(Accelerate)
 import Accelerate
@@ -59,6 +60,10 @@ public enum ComputeContext {
   /// (avx512_core_bf16)" or "OpenBLAS 0.3.21 (Haswell kernels)". Run folders record it, and
   /// `--resume` warns when it changed.
   public static var backend: String { gemmBackend.description }
+
+  /// The instruction set the C elementwise kernels (CKernels: dropout masks) were picked for when
+  /// the program loaded: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2), "x86-64", or "other".
+  public static var elementwiseISA: String { String(cString: cliptune_ckernels_isa()) }
 
   /// Records the settings and hands the thread count to OpenBLAS (oneDNN's OpenMP team is sized
   /// per call, `BLAS.gemm`). Called with `lock` held.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// LoRA's dropout fused into its low-rank products, so that neither drop(x) nor the input-gradient
 /// path (dh A) is ever materialised at full size [N, in]. With s the dropout scales of the draw
 /// (seed, counter) — s_k = 0 when the k-th 16-bit value of the stream falls below round(p·2¹⁶),
@@ -86,28 +88,15 @@ public enum LoRADropoutKernel {
           let base = (counter &+ UInt64(k0)) >> 2
           let pointers = UnsafeSendable((x.map { $0 + k0 }, dp.baseAddress, pp.baseAddress, dx.map { $0 + k0 }))
           let whole = count / 4
-          Parallel.forEach(whole, grain: 4096) { range in
+          Parallel.forEach(whole, grain: 4096) { range in  // CKernels' loops, vectorised for the CPU
             let (xs, ds, ps, gs) = pointers.pointer
+            let lo = range.lowerBound, k = 4 * lo, b = base &+ UInt64(lo)
             if let xs, let ds, let ps, let gs {
-              for q in range {
-                let z = draw(key, base &+ UInt64(q)), k = 4 * q
-                let s0 = scale(z, 0, threshold, keep), s1 = scale(z, 1, threshold, keep)
-                let s2 = scale(z, 2, threshold, keep), s3 = scale(z, 3, threshold, keep)
-                ds[k] = xs[k] * s0; ds[k + 1] = xs[k + 1] * s1; ds[k + 2] = xs[k + 2] * s2; ds[k + 3] = xs[k + 3] * s3
-                gs[k] += ps[k] * s0; gs[k + 1] += ps[k + 1] * s1; gs[k + 2] += ps[k + 2] * s2; gs[k + 3] += ps[k + 3] * s3
-              }
+              cliptune_dropout_apply_pair(key, b, threshold, keep, xs + k, ds + k, ps + k, gs + k, range.count)
             } else if let xs, let ds {
-              for q in range {
-                let z = draw(key, base &+ UInt64(q)), k = 4 * q
-                ds[k] = xs[k] * scale(z, 0, threshold, keep); ds[k + 1] = xs[k + 1] * scale(z, 1, threshold, keep)
-                ds[k + 2] = xs[k + 2] * scale(z, 2, threshold, keep); ds[k + 3] = xs[k + 3] * scale(z, 3, threshold, keep)
-              }
+              cliptune_dropout_apply(key, b, threshold, keep, xs + k, ds + k, range.count, 0)
             } else if let ps, let gs {
-              for q in range {
-                let z = draw(key, base &+ UInt64(q)), k = 4 * q
-                gs[k] += ps[k] * scale(z, 0, threshold, keep); gs[k + 1] += ps[k + 1] * scale(z, 1, threshold, keep)
-                gs[k + 2] += ps[k + 2] * scale(z, 2, threshold, keep); gs[k + 3] += ps[k + 3] * scale(z, 3, threshold, keep)
-              }
+              cliptune_dropout_apply(key, b, threshold, keep, ps + k, gs + k, range.count, 1)
             }
           }
           if whole * 4 < count {  // the draw's last, partial 64-bit output (last block only)

@@ -107,6 +107,6 @@ enum GEMMSplit {
   static func line(_ gemm: GEMMProfile.Totals, step: Double) -> String {
     String(format: "GEMMs: %.2f s of the step (%.0f%%), %d calls, %.1f GFLOP at %.0f GFLOP/s; ", gemm.seconds,
            100 * gemm.seconds / step, gemm.calls, gemm.flops / 1e9, gemm.gflops)
-      + "\(ComputeContext.backend), \(ComputeContext.threads) threads"
+      + "\(ComputeContext.backend), \(ComputeContext.threads) threads, elementwise kernels \(ComputeContext.elementwiseISA)"
   }
 }
