@@ -196,6 +196,23 @@ struct ViTDropoutTests {
     Self.checkFiniteDifferences(e, pixels, stream: stream, minimum: 25)
   }
 
+  @Test func aWhollyFrozenEncoderStillDropsInATrainingForward() throws {
+    // LoRA on the decoder only leaves the encoder frozen; transformers' train() mode still drops there.
+    let model = try CaptionModel.load(directory: Fixtures.url("captioner/tiny"))
+    model.encoder.setTrainable(false)
+    model.encoderProjection?.setTrainable(false)
+    #expect(!model.encoderSideTrains)
+    let stream = DropoutRNG(seed: 15)
+    model.encoder.setDropout(hidden: 0.1, attention: 0.1, rng: stream)
+    var rng = SeededRNG(seed: 16)
+    let pixels = Tensor.randomNormal([2, 3, 32, 32], rng: &rng)
+    let plain = try model.encode(pixels)
+    #expect(stream.state.counter == 0)
+    let dropped = try model.encode(pixels, training: true)
+    #expect(stream.state.counter > 0 && dropped.data != plain.data, "a frozen encoder did not drop in training")
+    #expect(try model.encode(pixels).data == plain.data, "an inference encode dropped")
+  }
+
   @Test func configRefusesRatesOutsideTheUnitInterval() throws {
     for (key, value) in [("hidden_dropout_prob", 1.0), ("attention_probs_dropout_prob", -0.1), ("hidden_dropout_prob", 1.5)] {
       var d = ViTEncoderTests.tinyConfig.jsonObject
