@@ -3,8 +3,8 @@ import Tensors
 
 /// The image encoder's hyper-parameters: transformers' `ViTConfig` (the `encoder` section of a
 /// `VisionEncoderDecoderModel` config.json), with its defaults for missing keys (those of
-/// google/vit-base-patch16-224). Dropout rates, `initializer_range` and `encoder_stride` are not
-/// read: inference and fine-tuning here run without dropout, weights come from checkpoints, and
+/// google/vit-base-patch16-224). The dropout rates are read for training (`ViTEncoder.setDropout`);
+/// `initializer_range` and `encoder_stride` are not: weights come from checkpoints, and
 /// `encoder_stride` only matters to `ViTForMaskedImageModeling`.
 public struct ViTConfig: Sendable, Equatable {
   /// `hidden_size`, C.
@@ -32,7 +32,7 @@ public struct ViTConfig: Sendable, Equatable {
   /// `pooler_act`. Stored for completeness: the pooler is never run (see ``ViTEncoder``).
   public var poolerAct = "tanh"
   /// `hidden_dropout_prob` and `attention_probs_dropout_prob` (0 in ViT's and nlpconnect's
-  /// configs): read so that training can say it does not apply them.
+  /// configs), each in [0, 1): training applies them as transformers does (`ViTEncoder.setDropout`).
   public var dropouts: (hidden: Double, attention: Double) = (0, 0)
 
   public init() {}
@@ -116,7 +116,7 @@ public struct ViTConfig: Sendable, Equatable {
   /// Checks that the numbers describe a buildable encoder: every size positive and within
   /// ``Limits``, `hidden_size` divisible by `num_attention_heads`, `image_size` a multiple of
   /// `patch_size`, a known `hidden_act` (`Activation(huggingFace:)`), a finite `layer_norm_eps` in
-  /// (0, 1), and a total weight count that fits. Errors name `file` and `section.key`.
+  /// (0, 1), dropout rates in [0, 1), and a total weight count that fits. Errors name `file` and `section.key`.
   public func validate(file: String, section: String) throws {
     func key(_ k: String) -> String { section.isEmpty ? k : "\(section).\(k)" }
     func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {
@@ -142,6 +142,9 @@ public struct ViTConfig: Sendable, Equatable {
               "'\(key("image_size"))' \(imageSize) / '\(key("patch_size"))' \(patchSize) gives \(tokenCount) tokens, above the limit of \(Limits.tokens)")
     try check(layerNormEps.isFinite && layerNormEps > 0 && layerNormEps < 1,
               "'\(key("layer_norm_eps"))' must be a finite number in (0, 1), got \(layerNormEps)")
+    for (k, p) in [("hidden_dropout_prob", dropouts.hidden), ("attention_probs_dropout_prob", dropouts.attention)] {
+      try check(p >= 0 && p < 1, "'\(key(k))' must be in [0, 1), got \(p)")
+    }
     try check(Activation(huggingFace: hiddenAct) != nil,
               "'\(key("hidden_act"))' is '\(hiddenAct)', not a supported activation (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, quick_gelu)")
     // Each size is bounded above, so this cannot overflow; counted in Double regardless.

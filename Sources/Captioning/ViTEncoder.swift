@@ -26,6 +26,17 @@ import Tensors
 /// builds its ViT with the pooling layer, so checkpoints hold it and PEFT's parameter counts include
 /// it; but the decoder reads `last_hidden_state`, not `pooler_output`, so it is never run here and
 /// never gets a gradient (transformers leaves its `.grad` None as well).
+///
+/// Training dropout (`setDropout`), as `ViTModel` applies it in `train()` mode: `hidden_dropout_prob`
+/// on e (all N+1 rows, CLS included) and on each layer's attention and MLP outputs before their
+/// residual adds (`ViTLayer.dropout`), `attention_probs_dropout_prob` on every layer's attention
+/// probabilities before they multiply V:
+///
+///     e = drop_h(e);  h = x + drop_h(attn(layernorm_before(x)));  x = h + drop_h(mlp(layernorm_after(h)))
+///     attn: drop_a(softmax(q kᵀ/√Dh)) v
+///
+/// Masks come from the stream given to `setDropout`, reserved in forward order (embeddings, then per
+/// layer the probabilities, the attention output, the MLP output) and regenerated in backward.
 public final class ViTEncoder: ParameterContainer {
   public let config: ViTConfig
   public let classToken: Parameter          // cls_token [1, 1, C]
@@ -36,9 +47,11 @@ public final class ViTEncoder: ParameterContainer {
   public var blocks: [TransformerBlock]
   public let layerNorm: LayerNorm           // layernorm, after the last layer
   public var pooler: LinearLayer            // pooler.dense [pooler width, C]; unused (see above); a slot LoRA may wrap
-  /// Training-forward state: batch size and the index of the lowest block that runs backward
-  /// (-1: the embeddings train too).
-  private var cache: (batch: Int, lowest: Int)?
+  /// `ViTEmbeddings.dropout` (hidden_dropout_prob) on cls/patches + positions (dropping forwards only).
+  public var embeddingDropout: DropoutSource?
+  /// Training-forward state: batch size, the index of the lowest block that runs backward
+  /// (-1: the embeddings train too), and where the embedding dropout's draw started.
+  private var cache: (batch: Int, lowest: Int, embeddingDropout: DropoutRNG.State?)?
 
   /// A zero-initialised encoder (LayerNorm scales 1) named `prefix.…`; `prefix` "" gives bare
   /// `ViTModel` names (`embeddings.cls_token`, …). `config` must pass `validate`.
@@ -78,6 +91,17 @@ public final class ViTEncoder: ParameterContainer {
       + layerNorm.parameters + pooler.parameters
   }
 
+  /// ViT's training dropout (see above): `hidden` (hidden_dropout_prob) on the embeddings and every
+  /// layer's residual branches, `attention` (attention_probs_dropout_prob) on every layer's
+  /// probabilities; masks from `rng`. 0 removes that dropout (today's path, nothing drawn).
+  public func setDropout(hidden: Float, attention: Float, rng: DropoutRNG) {
+    embeddingDropout = hidden > 0 ? DropoutSource(p: hidden, rng: rng) : nil
+    for block in blocks {
+      block.residualDropout = hidden > 0 ? DropoutSource(p: hidden, rng: rng) : nil
+      block.attention.attentionDropout = attention > 0 ? DropoutSource(p: attention, rng: rng) : nil
+    }
+  }
+
   /// True when the CLS token, position or patch embeddings train, so backward must reach them.
   var embeddingsTrain: Bool {
     classToken.trainable || positionEmbeddings.trainable || patchEmbedding.hasTrainableParameters
@@ -95,13 +119,17 @@ public final class ViTEncoder: ParameterContainer {
 
   /// pixels: [B, ch, S, S] → last_hidden_state [B, N+1, C]. With `training`, layers from the lowest
   /// one with trainable parameters upwards (and `layernorm`) keep what `backward` needs; frozen
-  /// layers below run as in inference.
-  public func forward(_ pixels: Tensor, training: Bool = false) -> Tensor {
+  /// layers below run as in inference. `dropout` (default: `training`) applies the dropouts of
+  /// `setDropout` in every layer, frozen ones too (transformers' `train()` mode drops there as well),
+  /// so a frozen encoder in a training step passes `training: false, dropout: true`.
+  public func forward(_ pixels: Tensor, training: Bool = false, dropout: Bool? = nil) -> Tensor {
     if let problem = inputProblem(pixels) { preconditionFailure(problem) }
+    let dropping = dropout ?? training
     let lowest = embeddingsTrain ? -1 : (blocks.firstIndex { $0.hasTrainableParameters } ?? blocks.count)
     var x = embed(pixels, training: training && lowest < 0)  // [B, N+1, C]
-    for (i, block) in blocks.enumerated() { x = block.forward(x, training: training && i >= lowest) }
-    cache = training ? (pixels.shape[0], lowest) : nil
+    let embeddingStart = dropping ? embeddingDropout?.forward(&x) : nil
+    for (i, block) in blocks.enumerated() { x = block.forward(x, training: training && i >= lowest, dropout: dropping) }
+    cache = training ? (pixels.shape[0], lowest, embeddingStart) : nil
     return layerNorm.forward(x, training: training)
   }
 
@@ -132,7 +160,7 @@ public final class ViTEncoder: ParameterContainer {
   /// dHidden: [B, N+1, C], the gradient of last_hidden_state → gradients in every trainable
   /// parameter (never the pooler's). Stops below the lowest trainable layer; no pixel gradient.
   public func backward(_ dHidden: Tensor) {
-    guard let (b, lowest) = cache else { preconditionFailure("ViT encoder: backward without a training forward") }
+    guard let (b, lowest, embeddingStart) = cache else { preconditionFailure("ViT encoder: backward without a training forward") }
     cache = nil
     let c = config.hiddenSize, tokens = config.tokenCount
     precondition(dHidden.shape == [b, tokens, c], "ViT encoder: gradient \(dHidden.shape) for [\(b), \(tokens), \(c)]")
@@ -142,7 +170,7 @@ public final class ViTEncoder: ParameterContainer {
       dx = next
     }
     guard lowest < 0 else { return }
-    let dEmbed = dx  // [B, N+1, C]
+    let dEmbed = embeddingDropout.map { $0.backward(dx, startingAt: embeddingStart) } ?? dx  // [B, N+1, C]
     if classToken.trainable {  // d cls += Σ_b dEmbed[b, 0]
       classToken.accumulateGradient { g in for i in 0..<b { for j in 0..<c { g[j] += dEmbed.data[i * tokens * c + j] } } }
     }

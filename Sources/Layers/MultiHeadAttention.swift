@@ -4,6 +4,10 @@ import Tensors
 /// Multi-head self-attention as in Hugging Face `CLIPAttention`:
 /// q = x Wqᵀ + bq (scaled by 1/√Dh), k, v likewise; softmax(q kᵀ) v per head; then `out_proj`.
 /// x: [B, T, C] → [B, T, C] with C = H · Dh.
+///
+/// With `attentionDropout` (ViT's `attention_probs_dropout_prob`; CLIP's attention_dropout is 0),
+/// a dropping forward computes softmax(q kᵀ) → drop(P) → drop(P) v, as transformers' eager ViT
+/// attention does (and sdpa with `dropout_p`); the kernel keeps P and regenerates the mask in backward.
 public final class MultiHeadAttention: ParameterContainer {
   public var qProj: LinearLayer
   public var kProj: LinearLayer
@@ -12,7 +16,9 @@ public final class MultiHeadAttention: ParameterContainer {
   public let heads: Int
   /// Text towers attend causally (token i sees tokens ≤ i).
   public let causal: Bool
-  private var cache: (q: Tensor, k: Tensor, v: Tensor, probs: Tensor)?
+  /// Dropout on the attention probabilities (dropping forwards only; nil or p 0: none, today's path).
+  public var attentionDropout: DropoutSource?
+  private var cache: (q: Tensor, k: Tensor, v: Tensor, probs: Tensor, dropout: ProbabilityDropout?)?
 
   public init(_ prefix: String, dim: Int, heads: Int, causal: Bool) {
     precondition(dim % heads == 0, "attention width \(dim) is not divisible by \(heads) heads")
@@ -45,10 +51,17 @@ public final class MultiHeadAttention: ParameterContainer {
   public var parameters: [Parameter] { [qProj, kProj, vProj, outProj].flatMap(\.parameters) }
 
   /// x: [B, T, C] → [B, T, C]. With `training`, keeps q, k, v and the attention probabilities.
-  public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
+  /// `dropout` (default: `training`) drops probabilities when `attentionDropout` is set; the
+  /// draw, B·H blocks of `ProbabilityDropout.stride(T, T)` values, is reserved here.
+  public func forward(_ x: Tensor, training: Bool = false, dropout dropping: Bool? = nil) -> Tensor {
     let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
     let q = qProj.forward(x, training: training), k = kProj.forward(x, training: training)
     let v = vProj.forward(x, training: training)  // [B, T, C] each
+    var dropout: ProbabilityDropout?
+    if dropping ?? training, let d = attentionDropout, d.p > 0 {
+      let start = d.rng.reserve(count: ProbabilityDropout.count(batch: b, heads: heads, queries: t, keys: t))
+      dropout = ProbabilityDropout(seed: start.seed, counter: start.counter, p: d.p)
+    }
     var context = Tensor(uninitialized: [b, t, c])
     var probs = training ? Tensor(uninitialized: [b, heads, t, t]) : Tensor(zeros: [0])
     q.data.withUnsafeBufferPointer { qp in
@@ -58,20 +71,20 @@ public final class MultiHeadAttention: ParameterContainer {
             probs.data.withUnsafeMutableBufferPointer { pp in
               AttentionKernel.forward(
                 q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
-                batch: b, tokens: t, heads: heads, headDim: headDim, causal: causal, scale: scale,
-                probs: training ? pp.baseAddress : nil)
+                batch: b, queries: t, keys: t, heads: heads, headDim: headDim, causal: causal, scale: scale,
+                probs: training ? pp.baseAddress : nil, dropout: dropout)
             }
           }
         }
       }
     }
-    cache = training ? (q, k, v, probs) : nil
+    cache = training ? (q, k, v, probs, dropout) : nil
     return outProj.forward(context, training: training)
   }
 
   /// dy: [B, T, C] → dx (when `inputGradient`); gradients flow into the projections.
   public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-    guard let (q, k, v, probs) = cache else { preconditionFailure("attention: backward without a training forward") }
+    guard let (q, k, v, probs, dropout) = cache else { preconditionFailure("attention: backward without a training forward") }
     cache = nil
     let dContext = outProj.backward(dy, inputGradient: true)!  // [B, T, C]
     let (b, t, c) = (q.shape[0], q.shape[1], q.shape[2])
@@ -84,7 +97,7 @@ public final class MultiHeadAttention: ParameterContainer {
               AttentionKernel.backward(
                 dout: dop.baseAddress!, q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, probs: pp.baseAddress!,
                 dq: dqp.baseAddress!, dk: dkp.baseAddress!, dv: dvp.baseAddress!,
-                batch: b, tokens: t, heads: heads, headDim: headDim, scale: scale)
+                batch: b, queries: t, keys: t, heads: heads, headDim: headDim, scale: scale, dropout: dropout)
             }
           } }
         }

@@ -50,6 +50,47 @@ struct CaptionTrainCLITests {
     #expect(adapterConfig.contains("\"fan_in_fan_out\": true") && adapterConfig.contains("VisionEncoderDecoderModel"))
   }
 
+  @Test func killedRunWithViTDropoutResumesToTheSameResult() throws {
+    let dir = Fixtures.temporaryDirectory("caption-vit-dropout")
+    // The tiny captioner with the ViT's dropout on (hidden 0.1, attention probabilities 0.2) and
+    // GPT-2's off; LoRA on the ViT's query/value too, so the encoder's backward runs through the masks.
+    let dropoutModel = dir.appendingPathComponent("model")
+    try FileManager.default.copyItem(at: URL(fileURLWithPath: model), to: dropoutModel)
+    let configURL = dropoutModel.appendingPathComponent("config.json")
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+    var encoder = config["encoder"] as! [String: Any]
+    encoder["hidden_dropout_prob"] = 0.1
+    encoder["attention_probs_dropout_prob"] = 0.2
+    config["encoder"] = encoder
+    try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+    let common = ["--task", "captioning", "--model", dropoutModel.path, "--data", data, "--lr", "2e-3", "--batch-size", "2",
+                  "--epochs", "2", "--save-every", "4", "--captions", "random", "--lora-targets", "c_attn,query,value",
+                  "--seed", "5", "--val-split", "none"]
+    let whole = dir.appendingPathComponent("whole"), again = dir.appendingPathComponent("again")
+    let killed = dir.appendingPathComponent("killed"), plain = dir.appendingPathComponent("plain")
+    let first = try run(["train", "--output", whole.path] + common)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(!first.stderr.contains("hidden_dropout_prob"), "still warns: \(first.stderr)")
+    let second = try run(["train", "--output", again.path] + common)
+    #expect(second.status == 0, "\(second.stderr)")
+    let adapter = "adapter/adapter_model.safetensors"
+    let a = try Data(contentsOf: whole.appendingPathComponent(adapter))
+    #expect(a == (try Data(contentsOf: again.appendingPathComponent(adapter))), "two identical runs differ")
+
+    let wasKilled = try CommandLineTool.runAndKill(["train", "--output", killed.path] + common,
+                                                   whenFile: killed.appendingPathComponent("metrics.jsonl"), hasLines: 6)
+    #expect(wasKilled, "the run finished before it could be killed")
+    let resumed = try run(["train", "--resume", killed.path])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(a == (try Data(contentsOf: killed.appendingPathComponent(adapter))), "resumed adapter differs from the uninterrupted run's")
+    #expect(try losses(whole) == losses(killed))
+
+    // The same run on the unmodified config (no ViT dropout) ends elsewhere: the dropout was applied.
+    let base = try run(["train", "--output", plain.path] + common.map { $0 == dropoutModel.path ? model : $0 })
+    #expect(base.status == 0, "\(base.stderr)")
+    #expect(try losses(plain) != losses(whole))
+  }
+
   @Test func validationLossIsLoggedAndTheReportWritten() throws {
     let out = Fixtures.temporaryDirectory("caption-val").appendingPathComponent("run")
     let r = try run(["train", "--task", "captioning", "--model", model, "--data", data, "--output", out.path,

@@ -42,7 +42,8 @@ public final class CaptionModel: ParameterContainer {
   }
 
   /// pixels [B, ch, S, S] → the states the decoder cross-attends to [B, N+1, n_embd]. With
-  /// `training`, keeps what `backward` needs on the encoder side (only if it trains).
+  /// `training`, keeps what `backward` needs on the encoder side (only if it trains) and applies
+  /// the ViT's dropout (`ViTEncoder.setDropout`) even when the encoder is frozen, as `train()` mode does.
   public func encode(_ pixels: Tensor, training: Bool = false) throws -> Tensor {
     let v = config.encoder
     guard pixels.rank == 4, pixels.shape[1] == v.numChannels, pixels.shape[2] == v.imageSize, pixels.shape[3] == v.imageSize else {
@@ -50,7 +51,7 @@ public final class CaptionModel: ParameterContainer {
     }
     let train = training && encoderSideTrains
     encoderTrained = train
-    let hidden = encoder.forward(pixels, training: train)
+    let hidden = encoder.forward(pixels, training: train, dropout: training)
     return encoderProjection.map { $0.forward(hidden, training: train) } ?? hidden
   }
 

@@ -21,7 +21,7 @@ final class CaptioningObjective: TrainingObjective {
   /// Every evaluation so far, oldest first.
   private(set) var records: [CaptionEvaluationRecord] = []
 
-  init(_ options: TrainingOptions, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws {
+  init(_ options: TrainingOptions) throws {
     pipeline = try CaptionPipeline.load(modelDirectory: URL(fileURLWithPath: options.model))
     let config = pipeline.model.config
     ids = try config.teacherForcingIds(file: URL(fileURLWithPath: options.model).appendingPathComponent("config.json").path)
@@ -29,10 +29,6 @@ final class CaptioningObjective: TrainingObjective {
     maxTokens = options.captionMaxTokens ?? (positions - 1)
     guard maxTokens < positions else {
       throw TrainingError("--max-caption-tokens \(maxTokens) plus EOS exceeds the decoder's n_positions \(positions)")
-    }
-    let vit = config.encoder.dropouts
-    if vit.hidden != 0 || vit.attention != 0 {
-      warn("config.json sets the ViT's hidden_dropout_prob \(vit.hidden) / attention_probs_dropout_prob \(vit.attention), which transformers applies when training and ClipTune does not (GPT-2's dropout is applied)")
     }
   }
 
@@ -47,10 +43,13 @@ final class CaptioningObjective: TrainingObjective {
 
   func prepareFullFineTuning(_ options: TrainingOptions) throws { options.applyFreeze(to: pipeline.model) }
 
-  /// GPT-2's `resid_pdrop`, `embd_pdrop` and `attn_pdrop` from config.json, as transformers
-  /// applies them when training (0.1 each in GPT-2's and nlpconnect's configs).
+  /// GPT-2's `resid_pdrop`, `embd_pdrop` and `attn_pdrop` and the ViT's `hidden_dropout_prob` and
+  /// `attention_probs_dropout_prob` from config.json, as transformers applies them when training
+  /// (GPT-2's 0.1 each, the ViT's 0 in nlpconnect's config). Both draw from `rng`, the encoder's
+  /// masks first in each forward.
   func attachDropout(_ rng: DropoutRNG) {
-    let d = pipeline.model.config.decoder.dropouts
+    let d = pipeline.model.config.decoder.dropouts, v = pipeline.model.config.encoder.dropouts
+    pipeline.model.encoder.setDropout(hidden: Float(v.hidden), attention: Float(v.attention), rng: rng)
     pipeline.model.decoder.setDropout(residual: Float(d.resid), embedding: Float(d.embd), attention: Float(d.attn), rng: rng)
   }
 

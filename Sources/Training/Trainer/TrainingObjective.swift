@@ -20,8 +20,8 @@ protocol TrainingObjective: AnyObject {
   var preprocessor: ImagePreprocessor { get }
   /// Full fine-tuning: marks which parameters train (`--freeze`).
   func prepareFullFineTuning(_ options: TrainingOptions) throws
-  /// Gives the model's own dropout (GPT-2's) the run's stream, which LoRA's dropout shares and
-  /// checkpoints save.
+  /// Gives the model's own dropout (the captioner's GPT-2 and ViT) the run's stream, which LoRA's
+  /// dropout shares and checkpoints save.
   func attachDropout(_ rng: DropoutRNG)
   /// Forward + loss + backward over one step's micro-batches, leaving gradients in the trainable
   /// parameters (`accumulationMode` says how micro-batch losses combine). Returns the step's loss.

@@ -11,7 +11,7 @@ final class TrainingSetup {
   let options: TrainingOptions
   let objective: TrainingObjective
   let adapter: LoRAAdapter?
-  /// The run's dropout stream: LoRA's and the model's own (GPT-2's) draw from it; checkpoints save it.
+  /// The run's dropout stream: LoRA's and the model's own (the captioner's GPT-2 and ViT) draw from it; checkpoints save it.
   let dropoutRNG: DropoutRNG
   let trainable: [Parameter]
   let optimizer: Optimizer
