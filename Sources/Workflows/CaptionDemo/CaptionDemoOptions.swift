@@ -22,7 +22,7 @@ public struct CaptionDemoOptions: Codable, Equatable, Sendable {
   public var pretrainBatchSize = 32
 
   // Adaptation: LoRA on the shifted train split, every caption of every image an example.
-  public var adaptEpochs = 5
+  public var adaptEpochs = 10
   public var adaptLearningRate = 2e-3
   public var adaptBatchSize = 32
   public var loraRank = 32
