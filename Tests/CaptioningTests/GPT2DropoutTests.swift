@@ -56,13 +56,8 @@ struct GPT2DropoutTests {
     for (index, p) in d.parameters.enumerated() where p.value.count > 1 {
       guard let grad = analytic[index] else { Issue.record("\(p.name): no gradient"); continue }
       for k in stride(from: 0, to: p.value.count, by: max(1, p.value.count / 3)) {
-        let original = p.value.data[k], h: Float = 1e-2
-        p.value.data[k] = original + h
-        let up = loss()
-        p.value.data[k] = original - h
-        let down = loss()
-        p.value.data[k] = original
-        let numeric = (up - down) / (2 * Double(h)), exact = Double(grad.data[k])
+        let numeric = centralDifference(get: { p.value.data[k] }, set: { p.value.data[k] = $0 }, loss: loss)
+        let exact = Double(grad.data[k])
         #expect(abs(numeric - exact) <= 0.02 * abs(exact) + 2e-3, "\(p.name)[\(k)]: numeric \(numeric), backward \(exact)")
         checked += 1
       }

@@ -77,3 +77,15 @@ public func mismatches<T: Equatable>(_ actual: [T], _ expected: [T], show: Int =
   let shown = bad.prefix(show).map { "[\($0)] \(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
   return "\(bad.count) of \(actual.count) elements differ: \(shown)\(bad.count > show ? ", …" : "")"
 }
+
+/// The central difference (loss(v + h) − loss(v − h)) / 2h of a scalar read by `get` and written
+/// by `set`, which is restored afterwards: the numeric side of a finite-difference gradient check.
+public func centralDifference(h: Float = 1e-2, get: () -> Float, set: (Float) -> Void, loss: () -> Double) -> Double {
+  let original = get()
+  set(original + h)
+  let up = loss()
+  set(original - h)
+  let down = loss()
+  set(original)
+  return (up - down) / (2 * Double(h))
+}
