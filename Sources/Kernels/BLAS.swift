@@ -20,7 +20,8 @@ public enum BLAS {
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    gemm(on: ComputeContext.gemmBackend, threads: ComputeContext.threads, transA: transA, transB: transB,
+    let settings = ComputeContext.current
+    gemm(on: settings.gemm, threads: settings.threads, transA: transA, transB: transB,
          m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
   }
 

@@ -34,7 +34,8 @@ public enum ComputeContext {
   /// The GEMM library every `BLAS.gemm` runs on (configures the defaults on first use).
   public static var gemmBackend: GEMMBackend { current.gemm }
 
-  private static var current: (threads: Int, gemm: GEMMBackend) {
+  /// Both settings, read under one lock (configures the defaults on first use).
+  public static var current: (threads: Int, gemm: GEMMBackend) {
     lock.lock(); defer { lock.unlock() }
     if let c = configured { return c }
     return apply(threads: defaultThreads, gemm: .preferred)
