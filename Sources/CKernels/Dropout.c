@@ -19,7 +19,8 @@ static inline float scale(uint64_t z, int lane, uint16_t threshold, float keep) 
 
 CLONES
 void cliptune_dropout_apply(uint64_t key, uint64_t base, uint16_t threshold, float keep,
-                            const float *restrict src, float *restrict dst, long groups, int accumulate) {
+                            const float *restrict src, float *restrict dst, long count, int accumulate) {
+  long groups = count / 4;
   if (accumulate) {
     for (long q = 0; q < groups; q++) {
       uint64_t z = draw(key, base + (uint64_t)q);
@@ -34,12 +35,20 @@ void cliptune_dropout_apply(uint64_t key, uint64_t base, uint16_t threshold, flo
       for (int j = 0; j < 4; j++) dst[4 * q + j] = src[4 * q + j] * scale(z, j, threshold, keep);
     }
   }
+  if (4 * groups < count) {  // the first lanes of the last output
+    uint64_t z = draw(key, base + (uint64_t)groups);
+    for (long k = 4 * groups; k < count; k++) {
+      float v = src[k] * scale(z, (int)(k - 4 * groups), threshold, keep);
+      dst[k] = accumulate ? dst[k] + v : v;
+    }
+  }
 }
 
 CLONES
 void cliptune_dropout_apply_pair(uint64_t key, uint64_t base, uint16_t threshold, float keep,
                                  const float *restrict x, float *restrict dropped, const float *restrict path,
-                                 float *restrict dx, long groups) {
+                                 float *restrict dx, long count) {
+  long groups = count / 4;
   for (long q = 0; q < groups; q++) {
     uint64_t z = draw(key, base + (uint64_t)q);
     for (int j = 0; j < 4; j++) {
@@ -47,6 +56,15 @@ void cliptune_dropout_apply_pair(uint64_t key, uint64_t base, uint16_t threshold
       dropped[4 * q + j] = x[4 * q + j] * s;
       float v = path[4 * q + j] * s;
       dx[4 * q + j] = dx[4 * q + j] + v;
+    }
+  }
+  if (4 * groups < count) {  // the first lanes of the last output
+    uint64_t z = draw(key, base + (uint64_t)groups);
+    for (long k = 4 * groups; k < count; k++) {
+      float s = scale(z, (int)(k - 4 * groups), threshold, keep);
+      dropped[k] = x[k] * s;
+      float v = path[k] * s;
+      dx[k] = dx[k] + v;
     }
   }
 }

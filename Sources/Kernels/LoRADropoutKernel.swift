@@ -19,10 +19,8 @@ import CKernels
 /// block's mask once and uses it for both products; dA is accumulated over blocks in row order
 /// (beta = 1 after the first), so results are deterministic for a given thread count.
 ///
-/// (The GEMMs are not run per tile inside `Parallel.forEach`: `BLAS.gemm` has no single-threaded
-/// form — inside a worker it either starts the library's own threads or, with OpenBLAS, stays on
-/// the caller only below its size cut-off — and `SmallGEMM` runs on the baseline x86-64 vector
-/// width, several times slower than the library on these shapes.)
+/// (Each block's GEMM is one library call on the library's threads, not one single-threaded call per
+/// tile inside the parallel loop; with OpenBLAS, a call inside our workers would start its own pool.)
 public enum LoRADropoutKernel {
   /// Values of x per block (1 MB of Float).
   public static let blockValues = 1 << 18
@@ -73,9 +71,7 @@ public enum LoRADropoutKernel {
     let blockCount = Swift.min(n, rows) * i
     var dropped = [Float](unsafeUninitializedCapacity: x == nil ? 0 : blockCount) { _, c in c = x == nil ? 0 : blockCount }
     var path = [Float](unsafeUninitializedCapacity: dx == nil ? 0 : blockCount) { _, c in c = dx == nil ? 0 : blockCount }
-    let keep = 1 / (1 - p)
-    let threshold = UInt16(Swift.min(65535, (Double(p) * 65536).rounded()))  // as DropoutKernel
-    let key = seed &* 0x9E37_79B9_7F4A_7C15
+    let (key, threshold, keep) = DropoutKernel.rule(seed: seed, p: p)
     dropped.withUnsafeMutableBufferPointer { dp in
       path.withUnsafeMutableBufferPointer { pp in
         var row0 = 0, beta = dABeta
@@ -87,25 +83,16 @@ public enum LoRADropoutKernel {
           // One pass over the block's mask: drop(x_block) into `dropped`, dx_block += path ⊙ s.
           let base = (counter &+ UInt64(k0)) >> 2
           let pointers = UnsafeSendable((x.map { $0 + k0 }, dp.baseAddress, pp.baseAddress, dx.map { $0 + k0 }))
-          let whole = count / 4
-          Parallel.forEach(whole, grain: 4096) { range in  // CKernels' loops, vectorised for the CPU
+          let outputs = (count + 3) / 4  // the last may be partial (the draw's end, last block only)
+          Parallel.forEach(outputs, grain: 4096) { range in  // CKernels' loops, vectorised for the CPU
             let (xs, ds, ps, gs) = pointers.pointer
-            let lo = range.lowerBound, k = 4 * lo, b = base &+ UInt64(lo)
+            let k = 4 * range.lowerBound, end = Swift.min(count, 4 * range.upperBound), b = base &+ UInt64(range.lowerBound)
             if let xs, let ds, let ps, let gs {
-              cliptune_dropout_apply_pair(key, b, threshold, keep, xs + k, ds + k, ps + k, gs + k, range.count)
+              cliptune_dropout_apply_pair(key, b, threshold, keep, xs + k, ds + k, ps + k, gs + k, end - k)
             } else if let xs, let ds {
-              cliptune_dropout_apply(key, b, threshold, keep, xs + k, ds + k, range.count, 0)
+              cliptune_dropout_apply(key, b, threshold, keep, xs + k, ds + k, end - k, 0)
             } else if let ps, let gs {
-              cliptune_dropout_apply(key, b, threshold, keep, ps + k, gs + k, range.count, 1)
-            }
-          }
-          if whole * 4 < count {  // the draw's last, partial 64-bit output (last block only)
-            let (xs, ds, ps, gs) = pointers.pointer
-            let z = draw(key, base &+ UInt64(whole))
-            for lane in 0..<(count - whole * 4) {
-              let k = whole * 4 + lane, s = scale(z, UInt64(lane), threshold, keep)
-              if let xs, let ds { ds[k] = xs[k] * s }
-              if let ps, let gs { gs[k] += ps[k] * s }
+              cliptune_dropout_apply(key, b, threshold, keep, ps + k, gs + k, end - k, 1)
             }
           }
           if let dA, let dq = dp.baseAddress {  // dA (+)= dh_blockᵀ drop(x_block): [r, in], blocks in row order
@@ -123,20 +110,5 @@ public enum LoRADropoutKernel {
     let rows = requested ?? blockRows(inFeatures: inFeatures)
     precondition(rows > 0 && rows % 4 == 0, "block rows \(rows) must be a positive multiple of 4")
     return rows
-  }
-
-  /// Output number `m` of the stream with key `key` (SplitMix64, as `DropoutKernel`).
-  @inline(__always)
-  static func draw(_ key: UInt64, _ m: UInt64) -> UInt64 {
-    var z = key &+ m &* 0xD1B5_4A32_D192_ED03
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// The scale of lane `lane` (0…3) of output `z`.
-  @inline(__always)
-  static func scale(_ z: UInt64, _ lane: UInt64, _ threshold: UInt16, _ keep: Float) -> Float {
-    UInt16(truncatingIfNeeded: z >> (16 * lane)) < threshold ? 0 : keep
   }
 }

@@ -8,18 +8,19 @@
 #define CLIPTUNE_CKERNELS_H
 #include <stdint.h>
 
-/// Dropout scales of a counter-based stream: group q (elements 4q … 4q+3) uses SplitMix64 output
-/// number base + q of the stream keyed by `key`; element 4q + j is dropped (scale 0) when the j-th
-/// 16-bit lane of that output is below `threshold`, else scaled by `keep`.
+/// Dropout scales of a counter-based stream: element k (k < count) uses SplitMix64 output number
+/// base + k / 4 of the stream keyed by `key`, and is dropped (scale 0) when the (k % 4)-th 16-bit
+/// lane of that output is below `threshold`, else scaled by `keep`. A count that is not a multiple
+/// of 4 uses the first lanes of its last output (the end of a draw).
 ///
-/// dst[k] = src[k] · s_k (or dst[k] += src[k] · s_k when `accumulate`), k < 4 · groups.
+/// dst[k] = src[k] · s_k (or dst[k] += src[k] · s_k when `accumulate`), k < count.
 void cliptune_dropout_apply(uint64_t key, uint64_t base, uint16_t threshold, float keep,
-                            const float *src, float *dst, long groups, int accumulate);
+                            const float *src, float *dst, long count, int accumulate);
 
 /// Both uses of one mask at once (LoRA's backward): dropped[k] = x[k] · s_k and
-/// dx[k] += path[k] · s_k, k < 4 · groups.
+/// dx[k] += path[k] · s_k, k < count.
 void cliptune_dropout_apply_pair(uint64_t key, uint64_t base, uint16_t threshold, float keep,
-                                 const float *x, float *dropped, const float *path, float *dx, long groups);
+                                 const float *x, float *dropped, const float *path, float *dx, long count);
 
 /// The variant the loader picked, for `bench` ("x86-64-v4", "x86-64-v3", "x86-64" or "other").
 const char *cliptune_ckernels_isa(void);
