@@ -37,7 +37,7 @@ let package = Package(
     // time (target_clones); optimised in debug builds too, and never contracted into FMAs, so every
     // variant and build computes the same values.
     .target(name: "CKernels", path: "Sources/CKernels",
-            cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
+            cSettings: [.unsafeFlags(["-ffp-contract=off", "-fno-math-errno"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
     .target(name: "Kernels", dependencies: [
       "CKernels",
       .target(name: "CBLAS", condition: .when(platforms: [.linux])),

@@ -37,30 +37,32 @@ public enum AttentionKernel {
     let qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let os = UnsafeSendable(out), ps = probs.map(UnsafeSendable.init)
     let blas = HeadGEMM.useBLAS
-    Parallel.forEach(batch * heads) { range in
-      let dropped = dropout == nil ? 0 : tq * tk
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? tq * tk : 0) + headDim * tk + dropped)
-      defer { scratch.deallocate() }
-      let kt = scratch + (ps == nil ? tq * tk : 0)  // Kᵀ: [Dh, Tk]
-      let dp = kt + headDim * tk                     // drop(P): [Tq, Tk]
-      for bh in range {
-        let b = bh / heads, h = bh % heads
-        let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
-        let s = ps.map { $0.pointer + bh * tq * tk } ?? scratch  // [Tq, Tk]
-        HeadGEMM.nt(m: tq, n: tk, k: headDim, alpha: scale, a: qs.pointer + qBase, lda: width,
-                     b: ks.pointer + kBase, ldb: width, c: s, ldc: tk, scratch: kt, useBLAS: blas)
-        for i in 0..<tq {
-          let row = s + i * tk, seen = causal ? Swift.min(tk, Swift.max(1, i + 1 + tk - tq)) : tk
-          Softmax.row(row, count: seen)
-          for j in seen..<tk { row[j] = 0 }
+    KernelProfile.measure(.attention) {
+      Parallel.forEach(batch * heads) { range in
+        let dropped = dropout == nil ? 0 : tq * tk
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (ps == nil ? tq * tk : 0) + headDim * tk + dropped)
+        defer { scratch.deallocate() }
+        let kt = scratch + (ps == nil ? tq * tk : 0)  // Kᵀ: [Dh, Tk]
+        let dp = kt + headDim * tk                     // drop(P): [Tq, Tk]
+        for bh in range {
+          let b = bh / heads, h = bh % heads
+          let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
+          let s = ps.map { $0.pointer + bh * tq * tk } ?? scratch  // [Tq, Tk]
+          HeadGEMM.nt(m: tq, n: tk, k: headDim, alpha: scale, a: qs.pointer + qBase, lda: width,
+                       b: ks.pointer + kBase, ldb: width, c: s, ldc: tk, scratch: kt, useBLAS: blas)
+          for i in 0..<tq {
+            let row = s + i * tk, seen = causal ? Swift.min(tk, Swift.max(1, i + 1 + tk - tq)) : tk
+            Softmax.row(row, count: seen)
+            for j in seen..<tk { row[j] = 0 }
+          }
+          var pv = UnsafePointer(s)
+          if let dropout {
+            dropout.apply(block: bh, queries: tq, keys: tk, from: s, to: dp)
+            pv = UnsafePointer(dp)
+          }
+          HeadGEMM.nn(m: tq, n: headDim, k: tk, a: pv, lda: tk, b: vs.pointer + kBase, ldb: width,
+                       c: os.pointer + qBase, ldc: width, useBLAS: blas)
         }
-        var pv = UnsafePointer(s)
-        if let dropout {
-          dropout.apply(block: bh, queries: tq, keys: tk, from: s, to: dp)
-          pv = UnsafePointer(dp)
-        }
-        HeadGEMM.nn(m: tq, n: headDim, k: tk, a: pv, lda: tk, b: vs.pointer + kBase, ldb: width,
-                     c: os.pointer + qBase, ldc: width, useBLAS: blas)
       }
     }
   }
@@ -120,35 +122,37 @@ extension AttentionKernel {
     let dos = UnsafeSendable(dout), qs = UnsafeSendable(q), ks = UnsafeSendable(k), vs = UnsafeSendable(v)
     let ps = UnsafeSendable(probs), dqs = UnsafeSendable(dq), dks = UnsafeSendable(dk), dvs = UnsafeSendable(dv)
     let blas = HeadGEMM.useBLAS
-    Parallel.forEach(batch * heads) { range in
-      let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)  // dP, then dS in place
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tk * Swift.max(tq, headDim))
-      let droppedP = dropout == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
-      defer { dp.deallocate(); scratch.deallocate(); droppedP?.deallocate() }
-      for bh in range {
-        let b = bh / heads, h = bh % heads
-        let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
-        let p = ps.pointer + bh * tq * tk
-        var pv = p  // what multiplied V: P, or drop(P)
-        if let dropout, let droppedP {
-          dropout.apply(block: bh, queries: tq, keys: tk, from: p, to: droppedP)
-          pv = UnsafePointer(droppedP)
+    KernelProfile.measure(.attentionBackward) {
+      Parallel.forEach(batch * heads) { range in
+        let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)  // dP, then dS in place
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tk * Swift.max(tq, headDim))
+        let droppedP = dropout == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+        defer { dp.deallocate(); scratch.deallocate(); droppedP?.deallocate() }
+        for bh in range {
+          let b = bh / heads, h = bh % heads
+          let qBase = b * tq * width + h * headDim, kBase = b * tk * width + h * headDim
+          let p = ps.pointer + bh * tq * tk
+          var pv = p  // what multiplied V: P, or drop(P)
+          if let dropout, let droppedP {
+            dropout.apply(block: bh, queries: tq, keys: tk, from: p, to: droppedP)
+            pv = UnsafePointer(droppedP)
+          }
+          HeadGEMM.tn(m: tk, n: headDim, k: tq, a: pv, lda: tk, b: dos.pointer + qBase, ldb: width,
+                       c: dvs.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
+          HeadGEMM.nt(m: tq, n: tk, k: headDim, a: dos.pointer + qBase, lda: width,
+                       b: vs.pointer + kBase, ldb: width, c: dp, ldc: tk, scratch: scratch, useBLAS: blas)
+          if let dropout { dropout.apply(block: bh, queries: tq, keys: tk, from: dp, to: dp) }
+          for i in 0..<tq {
+            let pr = p + i * tk, dr = dp + i * tk
+            var dot: Float = 0
+            for j in 0..<tk { dot += pr[j] * dr[j] }
+            for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
+          }
+          HeadGEMM.nn(m: tq, n: headDim, k: tk, alpha: scale, a: dp, lda: tk, b: ks.pointer + kBase, ldb: width,
+                       c: dqs.pointer + qBase, ldc: width, useBLAS: blas)
+          HeadGEMM.tn(m: tk, n: headDim, k: tq, alpha: scale, a: dp, lda: tk, b: qs.pointer + qBase, ldb: width,
+                       c: dks.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
         }
-        HeadGEMM.tn(m: tk, n: headDim, k: tq, a: pv, lda: tk, b: dos.pointer + qBase, ldb: width,
-                     c: dvs.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
-        HeadGEMM.nt(m: tq, n: tk, k: headDim, a: dos.pointer + qBase, lda: width,
-                     b: vs.pointer + kBase, ldb: width, c: dp, ldc: tk, scratch: scratch, useBLAS: blas)
-        if let dropout { dropout.apply(block: bh, queries: tq, keys: tk, from: dp, to: dp) }
-        for i in 0..<tq {
-          let pr = p + i * tk, dr = dp + i * tk
-          var dot: Float = 0
-          for j in 0..<tk { dot += pr[j] * dr[j] }
-          for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
-        }
-        HeadGEMM.nn(m: tq, n: headDim, k: tk, alpha: scale, a: dp, lda: tk, b: ks.pointer + kBase, ldb: width,
-                     c: dqs.pointer + qBase, ldc: width, useBLAS: blas)
-        HeadGEMM.tn(m: tk, n: headDim, k: tq, alpha: scale, a: dp, lda: tk, b: qs.pointer + qBase, ldb: width,
-                     c: dks.pointer + kBase, ldc: width, scratch: scratch, useBLAS: blas)
       }
     }
   }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Layer normalisation over the last dimension:  y = (x − mean) / sqrt(var + eps) · γ + β.
 public enum LayerNormKernel {
   /// x, y: [rows, dim]; gamma, beta: [dim]. Writes the per-row mean and 1/σ when asked (for backward).
@@ -8,21 +10,19 @@ public enum LayerNormKernel {
   ) {
     let xs = UnsafeSendable(x), ys = UnsafeSendable(y), g = UnsafeSendable(gamma)
     let b = beta.map(UnsafeSendable.init), ms = mean.map(UnsafeSendable.init), rs = rstd.map(UnsafeSendable.init)
-    Parallel.forEach(rows, grain: max(1, 16384 / max(dim, 1))) { range in
-      for r in range {
-        let xr = xs.pointer + r * dim, yr = ys.pointer + r * dim
-        // Two passes (mean, then squared deviations) keep float accumulation accurate even for
-        // rows with a large common offset.
-        let m = VectorOps.sum(xr, dim) / Float(dim)
-        let variance = VectorOps.sumOfSquaredDeviations(xr, dim, from: m) / Float(dim)
-        let inv = 1 / (variance + eps).squareRoot()
-        if let b {
-          for i in 0..<dim { yr[i] = (xr[i] - m) * inv * g.pointer[i] + b.pointer[i] }
-        } else {
-          for i in 0..<dim { yr[i] = (xr[i] - m) * inv * g.pointer[i] }
+    KernelProfile.measure(.layerNorm) {
+      Parallel.forEach(rows, grain: max(1, 16384 / max(dim, 1))) { range in
+        for r in range {
+          let xr = xs.pointer + r * dim, yr = ys.pointer + r * dim
+          // Two passes (mean, then squared deviations) keep float accumulation accurate even for
+          // rows with a large common offset.
+          let m = VectorOps.sum(xr, dim) / Float(dim)
+          let variance = VectorOps.sumOfSquaredDeviations(xr, dim, from: m) / Float(dim)
+          let inv = 1 / (variance + eps).squareRoot()
+          cliptune_layernorm_normalize(xr, g.pointer, b?.pointer, yr, dim, m, inv)
+          ms?.pointer[r] = m
+          rs?.pointer[r] = inv
         }
-        ms?.pointer[r] = m
-        rs?.pointer[r] = inv
       }
     }
   }
@@ -43,28 +43,18 @@ extension LayerNormKernel {
     gamma: UnsafePointer<Float>, rows: Int, dim: Int,
     dx: UnsafeMutablePointer<Float>?, dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?
   ) {
-    if dGamma != nil || dBeta != nil {
-      for r in 0..<rows {
-        let dyr = dy + r * dim, xr = x + r * dim, m = mean[r], s = rstd[r]
-        if let dGamma { for i in 0..<dim { dGamma[i] += dyr[i] * (xr[i] - m) * s } }
-        if let dBeta { for i in 0..<dim { dBeta[i] += dyr[i] } }
+    KernelProfile.measure(.layerNormBackward) {
+      if dGamma != nil || dBeta != nil {
+        cliptune_layernorm_parameter_gradients(dy, x, mean, rstd, rows, dim, dGamma, dBeta)
       }
-    }
-    guard let dx else { return }
-    let dys = UnsafeSendable(dy), xs = UnsafeSendable(x), ms = UnsafeSendable(mean), rs = UnsafeSendable(rstd)
-    let gs = UnsafeSendable(gamma), dxs = UnsafeSendable(dx)
-    Parallel.forEach(rows, grain: max(1, 8192 / max(dim, 1))) { range in
-      for r in range {
-        let dyr = dys.pointer + r * dim, xr = xs.pointer + r * dim, out = dxs.pointer + r * dim
-        let m = ms.pointer[r], s = rs.pointer[r], g = gs.pointer
-        var sumG: Float = 0, sumGX: Float = 0
-        for i in 0..<dim {
-          let gi = dyr[i] * g[i]
-          sumG += gi
-          sumGX += gi * (xr[i] - m) * s
+      guard let dx else { return }
+      let dys = UnsafeSendable(dy), xs = UnsafeSendable(x), ms = UnsafeSendable(mean), rs = UnsafeSendable(rstd)
+      let gs = UnsafeSendable(gamma), dxs = UnsafeSendable(dx)
+      Parallel.forEach(rows, grain: max(1, 8192 / max(dim, 1))) { range in
+        for r in range {
+          let dyr = dys.pointer + r * dim, xr = xs.pointer + r * dim, out = dxs.pointer + r * dim
+          cliptune_layernorm_backward_row(dyr, xr, gs.pointer, out, dim, ms.pointer[r], rs.pointer[r])
         }
-        let meanG = sumG / Float(dim), meanGX = sumGX / Float(dim)
-        for i in 0..<dim { out[i] = s * (dyr[i] * g[i] - meanG - (xr[i] - m) * s * meanGX) }
       }
     }
   }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Numerically stable softmax over the last dimension, in place.
@@ -10,16 +11,10 @@ public enum Softmax {
     }
   }
 
-  /// Softmax of one contiguous row of `count` values, in place.
+  /// Softmax of one contiguous row of `count` values, in place (CKernels: max, FastMath's exp,
+  /// the sum in order, scale; a fully masked row of −inf becomes zeros).
   @inlinable
   public static func row(_ p: UnsafeMutablePointer<Float>, count: Int) {
-    var mx = -Float.infinity
-    for i in 0..<count { mx = Swift.max(mx, p[i]) }
-    if mx == -.infinity { for i in 0..<count { p[i] = 0 }; return }  // fully masked row
-    for i in 0..<count { p[i] = FastMath.exp(p[i] - mx) }  // vectorises
-    var sum: Float = 0
-    for i in 0..<count { sum += p[i] }
-    let inv = 1 / sum
-    for i in 0..<count { p[i] *= inv }
+    cliptune_softmax_row(p, count)
   }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Small SIMD vector primitives shared by the kernels.
 public enum VectorOps {
   /// Σ a[i]·b[i] with 8-wide SIMD accumulators.
@@ -44,5 +46,10 @@ public enum VectorOps {
     var s = acc.sum()
     while i < n { let d = a[i] - mean; s += d * d; i += 1 }
     return s
+  }
+
+  /// out[j] += Σ_r a[r·columns + j], rows in order (a bias gradient; CKernels).
+  public static func addColumnSums(_ a: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    KernelProfile.measure(.biasGradient) { cliptune_add_column_sums(a, rows, columns, out) }
   }
 }

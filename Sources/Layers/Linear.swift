@@ -55,9 +55,7 @@ public final class Linear: LinearLayer {
         }
       }
       if let bias, bias.trainable {
-        bias.accumulateGradient { db in  // db += Σ_rows dy
-          for r in 0..<n { for j in 0..<o { db[j] += g[r * o + j] } }
-        }
+        bias.accumulateGradient { db in VectorOps.addColumnSums(g.baseAddress!, rows: n, columns: o, into: db) }  // db += Σ_rows dy
       }
     }
     cachedInput = nil

@@ -4,10 +4,12 @@ extension Tensor {
   /// Adds `other` element-wise (same shape) in place.
   public mutating func add(_ other: Tensor) {
     precondition(shape == other.shape, "add: \(shape) vs \(other.shape)")
-    data.withUnsafeMutableBufferPointer { y in
-      other.data.withUnsafeBufferPointer { x in
-        let ys = UnsafeSendable(y.baseAddress!), xs = UnsafeSendable(x.baseAddress!)
-        Parallel.forEach(y.count, grain: 32768) { r in for i in r { ys.pointer[i] += xs.pointer[i] } }
+    KernelProfile.measure(.add) {
+      data.withUnsafeMutableBufferPointer { y in
+        other.data.withUnsafeBufferPointer { x in
+          let ys = UnsafeSendable(y.baseAddress!), xs = UnsafeSendable(x.baseAddress!)
+          Parallel.forEach(y.count, grain: 32768) { r in for i in r { ys.pointer[i] += xs.pointer[i] } }
+        }
       }
     }
   }

@@ -42,10 +42,8 @@ final class AdamEngine {
         p.value.data.withUnsafeMutableBufferPointer { v in
           slot.expAvg.data.withUnsafeMutableBufferPointer { m in
             slot.expAvgSq.data.withUnsafeMutableBufferPointer { s in
-              let ptrs = UnsafeSendable((g.baseAddress!, v.baseAddress!, m.baseAddress!, s.baseAddress!))
-              Parallel.forEach(n, grain: 1 << 15) { r in
-                AdamEngine.update(ptrs.pointer.0, ptrs.pointer.1, ptrs.pointer.2, ptrs.pointer.3, r, c)
-              }
+              AdamUpdate.apply(gradient: g.baseAddress!, parameter: v.baseAddress!, expAvg: m.baseAddress!,
+                               expAvgSq: s.baseAddress!, count: n, c)
             }
           }
         }
@@ -54,21 +52,9 @@ final class AdamEngine {
   }
 
   /// Per-step scalars, as PyTorch forms them.
-  struct Coefficients {
-    var decay: Float          // AdamW: param.mul_(1 − lr·wd); else 1
-    var l2: Float             // Adam: grad.add(param, alpha=wd); else 0
-    var lerpWeight: Float     // exp_avg.lerp_(grad, 1 − β1)
-    var lerpSmall: Bool       // |weight| < 0.5: which of lerp's two formulas PyTorch uses
-    var oneMinusWeight: Float
-    var beta2: Float, oneMinusBeta2: Float
-    var bc2Sqrt: Float        // (1 − β2^t)^0.5
-    var eps: Float
-    var negStepSize: Float    // −lr / (1 − β1^t)
-  }
-
-  func coefficients(lr: Double, step: Double, weightDecay wd: Double) -> Coefficients {
+  func coefficients(lr: Double, step: Double, weightDecay wd: Double) -> AdamUpdate.Coefficients {
     let weight = Float(1 - betas.0)
-    return Coefficients(
+    return AdamUpdate.Coefficients(
       decay: decoupled && wd != 0 ? Float(1 - lr * wd) : 1,
       l2: decoupled ? 0 : Float(wd),
       lerpWeight: weight, lerpSmall: abs(weight) < 0.5, oneMinusWeight: 1 - weight,
@@ -76,33 +62,6 @@ final class AdamEngine {
       bc2Sqrt: Float(Foundation.pow(1 - Foundation.pow(betas.1, step), 0.5)),
       eps: Float(eps),
       negStepSize: Float(-(lr / (1 - Foundation.pow(betas.0, step)))))
-  }
-
-  /// The element loops: plain scalar code that auto-vectorises (no reductions, no SIMD methods).
-  /// One loop per lerp formula, so neither carries a branch.
-  static func update(_ g: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                     _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ c: Coefficients) {
-    if c.lerpSmall {
-      for i in range { element(i, g, p, m, v, c, lerpSmall: true) }
-    } else {
-      for i in range { element(i, g, p, m, v, c, lerpSmall: false) }
-    }
-  }
-
-  @inline(__always)
-  static func element(_ i: Int, _ g: UnsafePointer<Float>, _ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                      _ v: UnsafeMutablePointer<Float>, _ c: Coefficients, lerpSmall: Bool) {
-    let param = p[i]
-    let grad = g[i] + c.l2 * param
-    let diff = grad - m[i]
-    let mNew = lerpSmall ? m[i] + c.lerpWeight * diff : grad - diff * c.oneMinusWeight  // ATen's lerp
-    let vNew = v[i] * c.beta2 + c.oneMinusBeta2 * grad * grad
-    m[i] = mNew
-    v[i] = vNew
-    // abs() changes nothing (v ≥ 0, never −0) but tells LLVM the square root cannot set errno, so
-    // it becomes a vector sqrtps instead of a sqrtf call per element.
-    let denom = abs(vNew).squareRoot() / c.bc2Sqrt + c.eps
-    p[i] = param * c.decay + c.negStepSize * mNew / denom
   }
 
   // MARK: state

@@ -58,6 +58,7 @@ struct BenchCaption: ParsableCommand {
                      captions, beams, maxLength))
       }
       if let gemm = r.gemm { print(gemm) }
+      if let kernels = r.kernels { print(kernels) }
       print(String(format: "peak RSS %.0f MB, %d threads, ", r.peak_rss_mb, r.threads) + r.backend)
       if let output { try InputFiles.writeAtomically(try InputFiles.json(r), to: output) }
       return

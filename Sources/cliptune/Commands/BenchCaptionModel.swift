@@ -49,6 +49,7 @@ enum BenchCaptionModel {
     var split: String?
     /// Its GEMM library calls (`GEMMSplit`).
     var gemm: String?
+    var kernels: String?
     /// The GEMM backend (`ComputeContext.backend`).
     var backend = ComputeContext.backend
   }
@@ -88,10 +89,10 @@ enum BenchCaptionModel {
       let targets = try TeacherForcing(captions: captions, start: config.decoderStartTokenId!, pad: config.padTokenId!,
                                        eos: config.eosTokenId!, maxTokens: captionLength)
       func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-      var split: [(encode: Double, decode: Double, backward: Double, optimizer: Double, total: Double, gemm: GEMMProfile.Totals)] = []
+      var split: [(encode: Double, decode: Double, backward: Double, optimizer: Double, total: Double, gemm: GEMMProfile.Totals, kernels: KernelProfile.Totals)] = []
       let seconds = try best {
         // teacherForcedLoss's steps, timed apart: encoder, decoder + loss, backward, optimiser.
-        GEMMProfile.start()
+        GEMMProfile.start(); KernelProfile.start()
         let t0 = now()
         let states = try model.encode(pixels, training: true)
         let t1 = now()
@@ -103,12 +104,13 @@ enum BenchCaptionModel {
         optimizer.step(trainable, lr: optimizer.lr)
         for p in trainable { p.zeroGradient() }
         let t4 = now()
-        split.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, GEMMProfile.stop()))
+        split.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, GEMMProfile.stop(), KernelProfile.stop()))
       }
       let fastest = split.dropFirst().min { $0.total < $1.total }!
       result.split = String(format: "encoder %.2f s, decoder + loss %.2f s, backward %.2f s, optimiser %.2f s",
                             fastest.encode, fastest.decode, fastest.backward, fastest.optimizer)
       result.gemm = GEMMSplit.line(fastest.gemm, step: fastest.total)
+      result.kernels = KernelSplit.line(fastest.kernels, step: fastest.total)
       let summary = TrainableSummary(model.parameters)
       result.method = method.rawValue
       result.step_seconds = seconds

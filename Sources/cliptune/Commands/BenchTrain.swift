@@ -64,24 +64,26 @@ struct BenchTrain: ParsableCommand {
       return (t3 - t0, t1 - t0, t2 - t1, t3 - t2)
     }
     _ = try step()  // warm-up
-    var gemms: [GEMMProfile.Totals] = []
+    var gemms: [GEMMProfile.Totals] = [], kernels: [KernelProfile.Totals] = []
     let timings = try (0..<steps).map { _ in
-      GEMMProfile.start()
-      defer { gemms.append(GEMMProfile.stop()) }
+      GEMMProfile.start(); KernelProfile.start()
+      defer { gemms.append(GEMMProfile.stop()); kernels.append(KernelProfile.stop()) }
       return try step()
     }
     let fastestIndex = timings.indices.min { timings[$0].total < timings[$1].total }!
-    let fastest = timings[fastestIndex], gemm = gemms[fastestIndex]
+    let fastest = timings[fastestIndex], gemm = gemms[fastestIndex], kernel = kernels[fastestIndex]
     let best = fastest.total
     let summary = TrainableSummary(model.parameters)
     let result = BenchTrainResult(method: method.rawValue, pairs_per_s: Double(batch) / best, step_seconds: best,
                                   peak_rss_mb: PeakMemory.residentMegabytes(), batch: batch, text_len: textLen,
                                   trainable: summary.trainable, total: summary.total, gemm_seconds: gemm.seconds,
-                                  gemm_gflops: gemm.gflops, backend: ComputeContext.backend, threads: ComputeContext.threads)
+                                  gemm_gflops: gemm.gflops, backend: ComputeContext.backend, threads: ComputeContext.threads,
+                                  kernel_seconds: KernelSplit.seconds(kernel))
     print(String(format: "%@: %@, step %.2fs (forward %.2f, backward %.2f, optimiser %.2f), %.2f pairs/s, peak RSS %.0f MB",
                  method.rawValue, summary.description, best, fastest.forward, fastest.backward, fastest.optimizer,
                  result.pairs_per_s, result.peak_rss_mb))
     print(GEMMSplit.line(gemm, step: best))
+    print(KernelSplit.line(kernel, step: best))
     if let output { try InputFiles.writeAtomically(try InputFiles.json(result), to: output) }
   }
 }
@@ -99,6 +101,8 @@ struct BenchTrainResult: Codable {
   var gemm_gflops: Double
   var backend: String
   var threads: Int
+  /// Seconds of each non-GEMM kernel kind in the fastest step (`KernelProfile`).
+  var kernel_seconds: [String: Double]
 }
 
 /// The GEMM line of `bench train` / `bench caption`: where the library calls' time went, on which
@@ -108,5 +112,22 @@ enum GEMMSplit {
     String(format: "GEMMs: %.2f s of the step (%.0f%%), %d calls, %.1f GFLOP at %.0f GFLOP/s; ", gemm.seconds,
            100 * gemm.seconds / step, gemm.calls, gemm.flops / 1e9, gemm.gflops)
       + "\(ComputeContext.backend), \(ComputeContext.threads) threads, elementwise kernels \(ComputeContext.elementwiseISA)"
+  }
+}
+
+/// The kernel line of `bench train` / `bench caption`: the non-GEMM kernels' time by kind, and the
+/// elementwise ISA they ran on.
+enum KernelSplit {
+  static func line(_ k: KernelProfile.Totals, step: Double) -> String {
+    let parts = KernelProfile.Kind.allCases.compactMap { kind -> String? in
+      guard let s = k.seconds[kind] else { return nil }
+      return String(format: "%@ %.3f", kind.rawValue, s)
+    }
+    return String(format: "kernels: %.2f s of the step (%.0f%%): ", k.total, 100 * k.total / step) + parts.joined(separator: ", ")
+      + " s; \(ComputeContext.elementwiseISA)"
+  }
+
+  static func seconds(_ k: KernelProfile.Totals) -> [String: Double] {
+    Dictionary(uniqueKeysWithValues: k.seconds.map { ($0.key.rawValue, $0.value) })
   }
 }
