@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 import CDNNL
+import CDNNLMatmul
 import COpenMP
 #endif
 
@@ -68,7 +69,13 @@ public enum BLAS {
     #else
     switch backend {
     case .onednn:
-      if omp_in_parallel() == 0 && omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
+      let topLevel = omp_in_parallel() == 0
+      if topLevel && omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
+      if topLevel && OneDNNMatmul.isFaster(transA: transA, transB: transB, m: m, n: n, k: k) {
+        let status = cliptune_matmul_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        precondition(status <= 0, "oneDNN matmul failed (status \(status)) on \(m)×\(n)×\(k)")
+        if status == 0 { return }  // else no primitive for this problem: dnnl_sgemm below
+      }
       let status = dnnl_sgemm(
         CChar(UInt8(ascii: transA ? "T" : "N")), CChar(UInt8(ascii: transB ? "T" : "N")),
         Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))

@@ -1,3 +1,6 @@
+#if canImport(CDNNLMatmul)
+import CDNNLMatmul
+#endif
 import Foundation
 import Testing
 import TestSupport
@@ -20,6 +23,11 @@ struct GEMMBackendTests {
     Case(m: 1, n: 129, k: 3, transA: false, transB: true, beta: 0),
     Case(m: 130, n: 1, k: 257, transA: false, transB: false, beta: 1),
     Case(m: 5, n: 7, k: 0, transA: false, transB: false, beta: 0.5),   // empty inner dimension
+    // x·Wᵀ products that oneDNN runs through its matmul primitive (OneDNNMatmul): K > N, and a
+    // small output with beta (the sum post-op) — both with alpha (output scales) and padded rows.
+    Case(m: 96, n: 80, k: 130, transA: false, transB: true, beta: 0),
+    Case(m: 70, n: 100, k: 64, transA: false, transB: true, beta: 1),
+    Case(m: 65, n: 66, k: 67, transA: false, transB: true, beta: 0.5),
   ]
 
   static func random(_ count: Int, seed: UInt64) -> [Float] {
@@ -81,19 +89,36 @@ struct GEMMBackendTests {
 
   @Test func oneDNNIsDeterministicAndNeedsNoThreadsOfItsOwnInsideAChunk() throws {
     guard GEMMBackend.available.contains(.onednn) else { return }
+    // At top level this shape goes through the matmul primitive; inside a chunk through dnnl_sgemm.
     let c = Case(m: 300, n: 200, k: 513, transA: false, transB: true, beta: 0)
+    #expect(OneDNNMatmul.isFaster(transA: false, transB: true, m: c.m, n: c.n, k: c.k))
     let first = Self.run(.onednn, threads: 2, c)
+    #if canImport(CDNNLMatmul)
+    #expect(cliptune_matmul_cached() > 0, "no matmul primitive was made")
+    #endif
     #expect(Self.run(.onednn, threads: 2, c).elementsEqual(first, by: { $0.bitPattern == $1.bitPattern }))
+    #expect(Self.run(.onednn, threads: 1, c).elementsEqual(first, by: { $0.bitPattern == $1.bitPattern }),
+            "the matmul primitive differs between 1 and 2 threads")
     // Called from the chunks of a parallel loop (as per-tile kernels do), each product runs on its
-    // chunk's thread and gives what the same call on one thread gives.
-    let single = Self.run(.onednn, threads: 1, c)
+    // chunk's thread: every chunk gives the same bits, close to the top-level product.
     let results = UnsafeSendable(UnsafeMutablePointer<[Float]>.allocate(capacity: 4))
     results.pointer.initialize(repeating: [], count: 4)
     defer { results.pointer.deinitialize(count: 4); results.pointer.deallocate() }
     Parallel.forEach(4) { range in for i in range { results.pointer[i] = Self.run(.onednn, threads: 2, c) } }
     for i in 0..<4 {
-      #expect(results.pointer[i].elementsEqual(single, by: { $0.bitPattern == $1.bitPattern }), "chunk \(i)")
+      #expect(results.pointer[i].elementsEqual(results.pointer[0], by: { $0.bitPattern == $1.bitPattern }), "chunk \(i)")
     }
+    #expect(mismatches(Self.block(results.pointer[0], c), Self.block(first, c), tolerance: 1e-5, relative: true) == nil)
+  }
+
+  @Test func theMatmulRuleTakesOnlyLargeXWTransposedProducts() {
+    #expect(OneDNNMatmul.isFaster(transA: false, transB: true, m: 640, n: 512, k: 2048))   // text fc2
+    #expect(OneDNNMatmul.isFaster(transA: false, transB: true, m: 640, n: 2048, k: 512))   // text fc1
+    #expect(!OneDNNMatmul.isFaster(transA: false, transB: true, m: 1600, n: 3072, k: 768)) // vision fc1: sgemm
+    #expect(!OneDNNMatmul.isFaster(transA: false, transB: false, m: 640, n: 512, k: 2048)) // NN: sgemm
+    #expect(!OneDNNMatmul.isFaster(transA: true, transB: true, m: 640, n: 512, k: 2048))
+    #expect(!OneDNNMatmul.isFaster(transA: false, transB: true, m: 640, n: 16, k: 512))    // LoRA x·Aᵀ
+    #expect(!OneDNNMatmul.isFaster(transA: false, transB: true, m: 50, n: 50, k: 64))      // per head
   }
 
   @Test func descriptionsNameTheBackendBack() {
