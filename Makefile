@@ -33,7 +33,7 @@ test-release-cli: release
 	swift build --build-tests
 	CLIPTUNE_EXECUTABLE=$(CURDIR)/.build/release/cliptune swift test --skip-build --filter CLITests
 
-## demo: pretrain a small CLIP on synthetic shapes, evaluate on a shifted domain, LoRA-adapt, evaluate, report; then the few-shot study and the captioning demo (~6 min)
+## demo: pretrain a small CLIP on synthetic shapes, evaluate on a shifted domain, LoRA-adapt, evaluate, report; then the few-shot study and the captioning demo (~3 min)
 demo: release
 	Scripts/demo.sh
 

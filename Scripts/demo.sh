@@ -2,7 +2,7 @@
 # `make demo`: the main job end to end on data the demo makes itself — synthesise base and shifted
 # captioned shapes, pretrain a small CLIP from scratch on base, evaluate it on the shifted test split,
 # LoRA-fine-tune on shifted, evaluate again, print the before/after table and write report.html.
-# About 2 minutes on 2 cores (release build), then the few-shot study on the pretrained model (~3-5 minutes)
+# About 75 s on 2 cores (release build), then the few-shot study on the pretrained model (~20 s)
 # and the captioning demo (a ViT-GPT-2 pretrained on base, LoRA to shifted, ~1 minute). DEMO_DIR names the folder (default demo-run);
 # extra arguments go to `cliptune demo` (e.g. --seed 1, or --model DIR --data FILE for your own).
 set -euo pipefail
@@ -12,7 +12,7 @@ run=${DEMO_DIR:-demo-run}
 printf '\nThe demo is in %s/: open %s/report.html in a browser (results.json has the numbers).\n' "$run" "$run"
 # Then the few-shot study on the model the demo pretrained (skipped for --model runs, which pretrain nothing).
 if [ -f "$run/pretrain/model/config.json" ]; then
-  printf '\nFew-shot study on %s/pretrain/model (~3-5 min):\n' "$run"
+  printf '\nFew-shot study on %s/pretrain/model (~20 s):\n' "$run"
   .build/release/cliptune demo fewshot --model "$run/pretrain/model" --output "$run/fewshot"
   printf '\nOpen %s/fewshot/report.html for accuracy against shots, per method.\n' "$run"
 fi

@@ -30,10 +30,15 @@ public enum BLAS {
   /// oneDNN, whose OpenMP team is sized per call on the calling thread; OpenBLAS and Accelerate
   /// keep the count `ComputeContext` gave them. Inside a `Parallel.forEach` chunk oneDNN runs on the
   /// calling thread alone (OpenMP does not nest).
+  ///
+  /// On oneDNN, x·Wᵀ products that `OneDNNMatmul` picks run on its matmul primitive — by shape
+  /// alone, never by thread count or calling context, so a product gives the same bits wherever it
+  /// is called. `matmulPrimitive: false` keeps a call on `dnnl_sgemm`: attention's per-head
+  /// products, which run concurrently inside parallel chunks (the primitive's calls are serialised).
   public static func gemm(
     on backend: GEMMBackend, threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, matmulPrimitive: Bool = true
   ) {
     guard m > 0, n > 0 else { return }
     guard k > 0 else {
@@ -48,11 +53,11 @@ public enum BLAS {
     #endif
     guard profiled else {
       return library(backend, threads: threads, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, matmulPrimitive: matmulPrimitive)
     }
     GEMMProfile.timed(m: m, n: n, k: k) {
       library(backend, threads: threads, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, matmulPrimitive: matmulPrimitive)
     }
   }
 
@@ -60,7 +65,7 @@ public enum BLAS {
   private static func library(
     _ backend: GEMMBackend, threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, matmulPrimitive: Bool
   ) {
     #if canImport(Accelerate)
     cblas_sgemm(
@@ -69,9 +74,8 @@ public enum BLAS {
     #else
     switch backend {
     case .onednn:
-      let topLevel = omp_in_parallel() == 0
-      if topLevel && omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
-      if topLevel && OneDNNMatmul.isFaster(transA: transA, transB: transB, m: m, n: n, k: k) {
+      if omp_in_parallel() == 0 && omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
+      if matmulPrimitive && OneDNNMatmul.isFaster(transA: transA, transB: transB, m: m, n: n, k: k) {
         let status = cliptune_matmul_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         precondition(status <= 0, "oneDNN matmul failed (status \(status)) on \(m)×\(n)×\(k)")
         if status == 0 { return }  // else no primitive for this problem: dnnl_sgemm below

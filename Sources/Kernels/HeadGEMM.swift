@@ -11,7 +11,7 @@ enum HeadGEMM {
                  c: UnsafeMutablePointer<Float>, ldc: Int, useBLAS: Bool) {
     if useBLAS {
       BLAS.gemm(on: .onednn, threads: 1, transA: false, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: 0, c: c, ldc: ldc)
+                beta: 0, c: c, ldc: ldc, matmulPrimitive: false)
     } else {
       SmallGEMM.nn(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
     }
@@ -22,7 +22,7 @@ enum HeadGEMM {
                  c: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutablePointer<Float>, useBLAS: Bool) {
     if useBLAS {
       BLAS.gemm(on: .onednn, threads: 1, transA: false, transB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: 0, c: c, ldc: ldc)
+                beta: 0, c: c, ldc: ldc, matmulPrimitive: false)
     } else {
       SmallGEMM.nt(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, scratch: scratch)
     }
@@ -33,7 +33,7 @@ enum HeadGEMM {
                  c: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutablePointer<Float>, useBLAS: Bool) {
     if useBLAS {
       BLAS.gemm(on: .onednn, threads: 1, transA: true, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: 0, c: c, ldc: ldc)
+                beta: 0, c: c, ldc: ldc, matmulPrimitive: false)
     } else {
       SmallGEMM.tn(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, scratch: scratch)
     }

@@ -109,7 +109,8 @@ enum GEMMTimer {
         scratch.withUnsafeMutableBufferPointer { t in
           if let backend {
             BLAS.gemm(on: backend, threads: threads, transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1,
-                      a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: 0, c: c.baseAddress!, ldc: s.n)
+                      a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, beta: 0, c: c.baseAddress!, ldc: s.n,
+                      matmulPrimitive: !s.perHead)  // per-head products stay on sgemm, as HeadGEMM runs them
           } else if s.transB {
             SmallGEMM.nt(m: s.m, n: s.n, k: s.k, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb, c: c.baseAddress!, ldc: s.n, scratch: t.baseAddress!)
           } else if s.transA {
