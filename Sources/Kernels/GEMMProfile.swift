@@ -15,32 +15,25 @@ public enum GEMMProfile {
     public var gflops: Double { seconds > 0 ? flops / seconds / 1e9 : 0 }
   }
 
-  private static let lock = NSLock()
-  nonisolated(unsafe) static var enabled = false
-  nonisolated(unsafe) private static var totals = Totals()
+  static let counter = ProfileCounter(Totals())
+  static var enabled: Bool { counter.enabled }
 
   /// Starts counting from zero.
-  public static func start() {
-    lock.lock(); defer { lock.unlock() }
-    totals = Totals(); enabled = true
-  }
+  public static func start() { counter.start() }
 
   /// Stops counting and returns the totals.
   @discardableResult
-  public static func stop() -> Totals {
-    lock.lock(); defer { lock.unlock() }
-    enabled = false
-    return totals
-  }
+  public static func stop() -> Totals { counter.stop() }
 
   /// Runs one GEMM of m×n×k, counting it.
   static func timed(m: Int, n: Int, k: Int, _ body: () -> Void) {
     let t0 = DispatchTime.now().uptimeNanoseconds
     body()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    lock.lock(); defer { lock.unlock() }
-    totals.seconds += seconds
-    totals.flops += 2 * Double(m) * Double(n) * Double(k)
-    totals.calls += 1
+    counter.update { totals in
+      totals.seconds += seconds
+      totals.flops += 2 * Double(m) * Double(n) * Double(k)
+      totals.calls += 1
+    }
   }
 }

@@ -30,23 +30,14 @@ public enum KernelProfile {
     public var total: Double { seconds.values.reduce(0, +) }
   }
 
-  private static let lock = NSLock()
-  nonisolated(unsafe) static var enabled = false
-  nonisolated(unsafe) private static var totals = Totals()
+  static let counter = ProfileCounter(Totals())
 
   /// Starts counting from zero.
-  public static func start() {
-    lock.lock(); defer { lock.unlock() }
-    totals = Totals(); enabled = true
-  }
+  public static func start() { counter.start() }
 
   /// Stops counting and returns the totals.
   @discardableResult
-  public static func stop() -> Totals {
-    lock.lock(); defer { lock.unlock() }
-    enabled = false
-    return totals
-  }
+  public static func stop() -> Totals { counter.stop() }
 
   /// Runs `body`, counting its wall time as `kind` when profiling is on and this is a top-level call.
   @inlinable
@@ -60,16 +51,17 @@ public enum KernelProfile {
   @usableFromInline
   static func isCounting() -> Bool {
     #if canImport(COpenMP)
-    enabled && omp_in_parallel() == 0
+    counter.enabled && omp_in_parallel() == 0
     #else
-    enabled
+    counter.enabled
     #endif
   }
 
   @usableFromInline
   static func record(_ kind: Kind, seconds: Double) {
-    lock.lock(); defer { lock.unlock() }
-    totals.seconds[kind, default: 0] += seconds
-    totals.calls[kind, default: 0] += 1
+    counter.update { totals in
+      totals.seconds[kind, default: 0] += seconds
+      totals.calls[kind, default: 0] += 1
+    }
   }
 }
