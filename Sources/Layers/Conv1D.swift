@@ -39,6 +39,13 @@ public final class Conv1D: LinearLayer {
     return y
   }
 
+  public func releaseCachedInput() -> Bool {
+    defer { cachedInput = nil }
+    return cachedInput != nil
+  }
+
+  public func restoreCachedInput(_ x: Tensor) { cachedInput = x }
+
   public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
     let (i, o) = (inFeatures, outFeatures), n = dy.count / o
     dy.data.withUnsafeBufferPointer { g in

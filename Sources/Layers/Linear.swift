@@ -14,11 +14,21 @@ public protocol LinearLayer: ParameterContainer {
   func forward(_ x: Tensor, training: Bool) -> Tensor
   /// dy: [..., out] → dx: [..., in], or nil when `inputGradient` is false (nothing below trains).
   func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor?
+  /// Lets go of the input the last training forward kept (for a weight gradient), returning
+  /// whether it kept one: a caller that can recompute that input (the MLP: the activation of its
+  /// pre-activation) frees it between forward and backward and gives it back with
+  /// `restoreCachedInput` before calling `backward`.
+  func releaseCachedInput() -> Bool
+  /// Gives back, before `backward`, the input `releaseCachedInput` let go of (the same values).
+  func restoreCachedInput(_ x: Tensor)
 }
 
 extension LinearLayer {
   /// Inference forward.
   public func forward(_ x: Tensor) -> Tensor { forward(x, training: false) }
+  /// A layer that cannot let go of its cached input keeps it (and says so).
+  public func releaseCachedInput() -> Bool { false }
+  public func restoreCachedInput(_ x: Tensor) {}
 }
 
 /// y = x Wᵀ + b.   x: [..., in] → y: [..., out]; W: [out, in] (HF layout), b: [out].
@@ -41,6 +51,13 @@ public final class Linear: LinearLayer {
     cachedInput = training && weight.trainable ? x : nil  // x is only needed for dW
     return x.matmul(transposed: weight.value, bias: bias?.value)  // [..., out]
   }
+
+  public func releaseCachedInput() -> Bool {
+    defer { cachedInput = nil }
+    return cachedInput != nil
+  }
+
+  public func restoreCachedInput(_ x: Tensor) { cachedInput = x }
 
   public func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
     let n = dy.count / outFeatures, (i, o) = (inFeatures, outFeatures)

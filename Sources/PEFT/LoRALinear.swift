@@ -109,6 +109,14 @@ public final class LoRALinear: LinearLayer {
 
   /// Hands the training caches to backward and forgets them: (x, h, where the dropout mask's
   /// draws began — nil without dropout).
+  public func releaseCachedInput() -> Bool {
+    defer { cachedInput = nil }
+    return cachedInput != nil
+  }
+
+  /// The input is kept for dA only (a frozen base keeps nothing).
+  public func restoreCachedInput(_ x: Tensor) { cachedInput = x }
+
   func takeCaches() -> (input: Tensor?, hidden: Tensor?, dropoutStart: DropoutRNG.State?) {
     defer { cachedInput = nil; cachedHidden = nil; cachedDropoutStart = nil }
     return (cachedInput, cachedHidden, cachedDropoutStart)
