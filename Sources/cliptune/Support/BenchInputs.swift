@@ -8,8 +8,10 @@ enum BenchInputs {
   static func randomModel(_ config: CLIPConfig, seed: UInt64 = 0) -> CLIPModel {
     let model = CLIPModel(config)
     var rng = SeededRNG(seed: seed)
-    for p in model.parameters where p.shape.count > 1 {
-      p.value = Tensor.randomUniform(p.shape, low: -0.035, high: 0.035, rng: &rng)
+    for p in model.parameters where p.shape.count > 1 {  // in place, as torch.nn.init does: no second copy
+      p.value.data.withUnsafeMutableBufferPointer { w in
+        for i in w.indices { w[i] = rng.uniform(-0.035, 0.035) }
+      }
     }
     return model
   }
