@@ -21,11 +21,12 @@ static dnnl_engine_t engine = NULL;
 static dnnl_stream_t stream = NULL;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/// Releases whatever of the entry exists (a creation that failed part-way leaves the rest NULL).
 static void destroy(entry *e) {
-  dnnl_memory_destroy(e->src);
-  dnnl_memory_destroy(e->weights);
-  dnnl_memory_destroy(e->dst);
-  dnnl_primitive_destroy(e->primitive);
+  if (e->src) dnnl_memory_destroy(e->src);
+  if (e->weights) dnnl_memory_destroy(e->weights);
+  if (e->dst) dnnl_memory_destroy(e->dst);
+  if (e->primitive) dnnl_primitive_destroy(e->primitive);
 }
 
 static dnnl_status_t create(entry *e) {
@@ -59,7 +60,8 @@ static dnnl_status_t create(entry *e) {
   if ((s = dnnl_memory_create(&e->src, &a, engine, DNNL_MEMORY_NONE)) != dnnl_success ||
       (s = dnnl_memory_create(&e->weights, &b, engine, DNNL_MEMORY_NONE)) != dnnl_success ||
       (s = dnnl_memory_create(&e->dst, &c, engine, DNNL_MEMORY_NONE)) != dnnl_success) {
-    return s;  // (a partial entry leaks a few bytes; never seen)
+    destroy(e);
+    return s;
   }
   return dnnl_success;
 }

@@ -50,8 +50,9 @@ public enum Activation: String, Sendable, CaseIterable {
     }
   }
 
-  /// Applies the activation to `count` values in place, in parallel (CKernels: the CPU's widest
-  /// vectors; the same values as `callAsFunction` over FastMath's exp, erf and tanh).
+  /// Applies the activation to `count` values in place, in parallel (CKernels, on the CPU's widest
+  /// vectors). It uses FastMath's exp, erf and tanh polynomials, so its values can differ in the last
+  /// bits from `callAsFunction`, which calls libm.
   public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
     let xs = UnsafeSendable(x), kind = cKind
     KernelProfile.measure(.activation) {
